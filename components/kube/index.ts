@@ -1,0 +1,4 @@
+export * from "./labels";
+export * from "./security";
+export * from "./probes";
+export * from "./checksum";

@@ -1,0 +1,107 @@
+/**
+ * Parses raw stack config (as in `Pulumi.<stack>.yaml` or as Pulumi hands it to the program) into typed settings.
+ * Every problem is collected; nothing is returned unless the whole config is valid.
+ */
+import { Field, Problem, durationSeconds, quantityValue, readField, unknownKeyProblem } from "./fields";
+import { CONFIG_NAMESPACE, SecretValues, StackSettings, stackSchema, TopLevelKey } from "./schema";
+
+export interface ParsedConfig {
+  readonly settings: StackSettings;
+  readonly secrets: SecretValues;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly Problem[]) {
+    super(
+      `invalid stack config (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n` +
+        problems.map((p) => `  - ${p.key}: ${p.message}`).join("\n"),
+    );
+    this.name = "ConfigError";
+  }
+}
+
+const TOP_LEVEL_KEYS = Object.keys(stackSchema) as TopLevelKey[];
+
+/**
+ * Pulumi passes every top-level value as a string (objects as JSON). Values of non-string fields are decoded from
+ * JSON; a string that is not JSON stays a string so the error shows what was typed.
+ */
+function decodeTopLevel(kind: string, value: unknown): unknown {
+  if (typeof value !== "string" || kind === "string") return value;
+  try {
+    return JSON.parse(value);
+  } catch {
+    return value;
+  }
+}
+
+/** Parses the raw config map, keyed by full keys (`observability:prometheus`); other namespaces are ignored. */
+export function parseStackConfig(raw: Readonly<Record<string, unknown>>): ParsedConfig {
+  const problems: Problem[] = [];
+  const values: Record<string, unknown> = {};
+  const prefix = `${CONFIG_NAMESPACE}:`;
+
+  for (const [fullKey, value] of Object.entries(raw)) {
+    if (!fullKey.startsWith(prefix)) continue;
+    const name = fullKey.slice(prefix.length).replace(/^config:/, "");
+    if (!(name in stackSchema)) problems.push(unknownKeyProblem(`${prefix}${name}`, name, value, TOP_LEVEL_KEYS));
+  }
+  for (const name of TOP_LEVEL_KEYS) {
+    const field = stackSchema[name] as Field<unknown>;
+    const rawValue = raw[`${prefix}${name}`] ?? raw[`${prefix}config:${name}`];
+    const value = readField(field, decodeTopLevel(field.kind, rawValue), `${prefix}${name}`, problems);
+    if (value !== undefined) values[name] = value;
+  }
+  if (problems.length === 0) crossChecks(values as unknown as StackSettings & SecretValues, problems);
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  const { slackWebhookUrl, grafanaAdminPassword, heartbeatUrl, ...settings } = values as unknown as StackSettings & SecretValues;
+  return { settings, secrets: { slackWebhookUrl, grafanaAdminPassword, heartbeatUrl } };
+}
+
+/** Rules that involve more than one key. */
+function crossChecks(c: StackSettings, problems: Problem[]): void {
+  const key = (path: string) => `${CONFIG_NAMESPACE}:${path}`;
+  if (c.loki.ingestionBurstSizeMB < c.loki.ingestionRateMB) {
+    problems.push({
+      key: key("loki.ingestionBurstSizeMB"),
+      message: `got ${c.loki.ingestionBurstSizeMB}; expected at least loki.ingestionRateMB (${c.loki.ingestionRateMB})`,
+    });
+  }
+  const withResources = ["prometheus", "alertmanager", "loki", "otelCollector", "jaeger", "grafana"] as const;
+  for (const component of withResources) {
+    const r = c[component].resources;
+    if (quantityValue(r.memoryLimit) < quantityValue(r.memory)) {
+      problems.push({
+        key: key(`${component}.resources.memoryLimit`),
+        message: `got ${JSON.stringify(r.memoryLimit)}; expected at least the memory request ${JSON.stringify(r.memory)}`,
+      });
+    }
+  }
+  const collectorLimitBytes = quantityValue(c.otelCollector.resources.memoryLimit);
+  if (collectorLimitBytes <= c.otelCollector.memoryLimitMiB * 2 ** 20) {
+    problems.push({
+      key: key("otelCollector.resources.memoryLimit"),
+      message:
+        `got ${JSON.stringify(c.otelCollector.resources.memoryLimit)}; expected more than otelCollector.memoryLimitMiB ` +
+        `(${c.otelCollector.memoryLimitMiB}Mi) so the memory limiter refuses data before the kernel kills the pod`,
+    });
+  }
+  if (c.grafana.ingress.enabled && c.grafana.ingress.host === "") {
+    problems.push({ key: key("grafana.ingress.host"), message: `got ""; expected a host name when grafana.ingress.enabled is true` });
+  }
+  if (durationSeconds(c.prometheus.evaluationInterval) < durationSeconds(c.prometheus.scrapeInterval) / 4) {
+    problems.push({
+      key: key("prometheus.evaluationInterval"),
+      message:
+        `got ${JSON.stringify(c.prometheus.evaluationInterval)}; expected at least a quarter of prometheus.scrapeInterval ` +
+        `(${c.prometheus.scrapeInterval}), rules evaluated faster than data arrives only repeat work`,
+    });
+  }
+  if (c.serversNamespace === c.agentsNamespace) {
+    problems.push({
+      key: key("agentsNamespace"),
+      message: `got ${JSON.stringify(c.agentsNamespace)}; expected a namespace other than serversNamespace (the two carry different Pod Security levels)`,
+    });
+  }
+}

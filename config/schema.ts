@@ -1,0 +1,250 @@
+/**
+ * The stack config schema: every key of the `observability` namespace with its type, default and description.
+ * Pure data; `config.ts` reads Pulumi config through it and the README's config reference is generated from it.
+ */
+import {
+  Field,
+  ObjectOf,
+  boolean,
+  dnsLabel,
+  dnsSubdomain,
+  duration,
+  imageRef,
+  integer,
+  labelMap,
+  object,
+  oneOf,
+  port,
+  quantity,
+  secret,
+  string,
+} from "./fields";
+
+/** The Pulumi config namespace, which is also the Pulumi project name. */
+export const CONFIG_NAMESPACE = "observability";
+
+/** Optional field: absent stays absent (no default). */
+function optional<T>(field: Field<T>): Field<T | undefined> {
+  return field as Field<T | undefined>;
+}
+
+/** CPU and memory of one container. No CPU limit by design: throttling a monitoring server hides the outage it should show. */
+function resources(description: string, cpu: string, memory: string, memoryLimit: string) {
+  return object(
+    { description },
+    {
+      cpu: quantity({ description: "CPU request", default: cpu }),
+      memory: quantity({ description: "memory request", default: memory }),
+      memoryLimit: quantity({ description: "memory limit (at least the request)", default: memoryLimit }),
+    },
+  );
+}
+
+/** The seed's metric sources on the platform side, scraped through Kubernetes service discovery. */
+export const SOURCE_NAMES = [
+  "gateway",
+  "mcpjungle",
+  "api-server",
+  "max-serve",
+  "memory-engine",
+  "learning-engine",
+  "drift-monitor",
+  "qdrant",
+] as const;
+export type SourceName = (typeof SOURCE_NAMES)[number];
+
+function source(name: SourceName, defaultPort: number | string, defaultPath: string) {
+  return object(
+    { description: `the ${name} service` },
+    {
+      enabled: boolean({ description: "scrape this source", default: true }),
+      namespace: dnsLabel({ description: "namespace of its Service", default: "ai-platform" }),
+      service: dnsLabel({ description: "name of its Service", default: name }),
+      port: port({ description: "Service port (name or number) serving metrics", default: defaultPort }),
+      path: string({ description: "metrics path", default: defaultPath, pattern: /^\/[^\s]*$/, allowed: "an absolute URL path such as /metrics" }),
+    },
+  );
+}
+
+export const sourcesField = object(
+  { description: "Where the platform's services expose metrics, per seed source (job name = key)" },
+  {
+    gateway: source("gateway", "metrics", "/metrics"),
+    mcpjungle: source("mcpjungle", "metrics", "/metrics"),
+    "api-server": source("api-server", "metrics", "/metrics"),
+    "max-serve": source("max-serve", "metrics", "/metrics"),
+    "memory-engine": source("memory-engine", "metrics", "/metrics"),
+    "learning-engine": source("learning-engine", "metrics", "/metrics"),
+    "drift-monitor": source("drift-monitor", "metrics", "/metrics"),
+    qdrant: source("qdrant", 6333, "/metrics"),
+  },
+);
+
+export const prometheusField = object(
+  { description: "Prometheus server" },
+  {
+    retention: duration({ syntax: "prometheus", description: "how long samples are kept (--storage.tsdb.retention.time)", default: "90d", min: "2h" }),
+    scrapeInterval: duration({ syntax: "prometheus", description: "global scrape interval", default: "15s", min: "1s" }),
+    evaluationInterval: duration({ syntax: "prometheus", description: "rule evaluation interval", default: "15s", min: "1s" }),
+    storageSize: quantity({ description: "TSDB volume size; the size-based retention bound is set below it", default: "100Gi" }),
+    replicas: integer({ description: "identical Prometheus replicas (each scrapes everything)", default: 1, min: 1, max: 5 }),
+    resources: resources("Prometheus container resources", "500m", "2Gi", "4Gi"),
+  },
+);
+
+export const alertmanagerField = object(
+  { description: "Alertmanager" },
+  {
+    replicas: integer({ description: "Alertmanager replicas, clustered through gossip when above 1", default: 1, min: 1, max: 5 }),
+    storageSize: quantity({ description: "volume for silences and the notification log", default: "2Gi" }),
+    resources: resources("Alertmanager container resources", "50m", "128Mi", "256Mi"),
+  },
+);
+
+export const lokiField = object(
+  { description: "Loki (single binary)" },
+  {
+    retention: duration({ syntax: "prometheus", description: "log retention (compactor retention_period)", default: "2160h", min: "24h", multipleOf: "24h" }),
+    storageSize: quantity({ description: "volume for chunks, index and the compactor", default: "100Gi" }),
+    ingestionRateMB: integer({ description: "per-tenant ingestion rate, MB/s", default: 16, min: 1 }),
+    ingestionBurstSizeMB: integer({ description: "per-tenant ingestion burst, MB (at least the rate)", default: 32, min: 1 }),
+    maxGlobalStreamsPerUser: integer({ description: "active streams per tenant across the cluster", default: 10000, min: 1 }),
+    queryParallelism: integer({ description: "query parallelism (general and TSDB keys)", default: 32, min: 1 }),
+    resources: resources("Loki container resources", "500m", "1Gi", "4Gi"),
+  },
+);
+
+export const otelCollectorField = object(
+  { description: "OpenTelemetry Collector (contrib)" },
+  {
+    replicas: integer({ description: "collector replicas", default: 1, min: 1, max: 20 }),
+    memoryLimitMiB: integer({ description: "memory_limiter limit, MiB (below the container memory limit)", default: 512, min: 32 }),
+    batchTimeout: duration({ syntax: "go", description: "batch processor timeout", default: "10s" }),
+    batchSize: integer({ description: "batch processor send_batch_size (spans, log records or metric points)", default: 1024, min: 1 }),
+    resources: resources("collector container resources", "200m", "640Mi", "768Mi"),
+  },
+);
+
+export const jaegerField = object(
+  { description: "Jaeger v2 with Badger" },
+  {
+    storageSize: quantity({ description: "Badger volume size", default: "20Gi" }),
+    spanRetention: duration({ syntax: "go", description: "how long spans are kept (Badger ttl.spans)", default: "168h", min: "1h" }),
+    resources: resources("Jaeger container resources", "200m", "512Mi", "2Gi"),
+  },
+);
+
+export const grafanaField = object(
+  { description: "Grafana" },
+  {
+    storageSize: quantity({ description: "volume for Grafana's SQLite database", default: "5Gi" }),
+    ingress: object(
+      { description: "optional Ingress; nothing is exposed by default" },
+      {
+        enabled: boolean({ description: "create an Ingress", default: false }),
+        host: dnsSubdomain({ description: "host name (required when enabled)", default: "", allowEmpty: true }),
+        className: dnsSubdomain({ description: "ingressClassName (empty: cluster default)", default: "", allowEmpty: true }),
+        tlsSecretName: dnsSubdomain({ description: "TLS Secret in the servers namespace (empty: no TLS)", default: "", allowEmpty: true }),
+      },
+    ),
+    resources: resources("Grafana container resources", "100m", "256Mi", "1Gi"),
+  },
+);
+
+export const gpuField = object(
+  { description: "GPU node pools and the DCGM exporter" },
+  {
+    nodeSelector: labelMap({ description: "labels that select GPU nodes", default: { "nvidia.com/gpu.present": "true" } }),
+    deployDcgmExporter: boolean({ description: "deploy the DCGM exporter (false when the GPU Operator already runs one; the scrape job stays)", default: true }),
+    profilingMetrics: boolean({ description: "collect DCGM profiling metrics (needs SYS_ADMIN)", default: false }),
+  },
+);
+
+export const redisField = object(
+  { description: "the platform's Redis, watched by redis_exporter" },
+  {
+    enabled: boolean({ description: "deploy redis_exporter", default: true }),
+    address: string({ description: "Redis address", default: "redis://redis.ai-platform.svc:6379", pattern: /^rediss?:\/\/[^\s/]+(:\d+)?$/, allowed: "a URL such as redis://redis.ai-platform.svc:6379" }),
+  },
+);
+
+export const postgresField = object(
+  { description: "the platform's PostgreSQL, watched by postgres_exporter and queried by Grafana" },
+  {
+    enabled: boolean({ description: "deploy postgres_exporter and the Grafana datasource", default: true }),
+    host: dnsSubdomain({ description: "PostgreSQL host", default: "postgres.ai-platform.svc" }),
+    port: integer({ description: "PostgreSQL port", default: 5432, min: 1, max: 65535 }),
+    database: string({ description: "database", default: "ai_platform", pattern: /^[A-Za-z_][A-Za-z0-9_$-]{0,62}$/, allowed: "a PostgreSQL database name" }),
+    user: string({ description: "read-only monitoring user", default: "observability_ro", pattern: /^[A-Za-z_][A-Za-z0-9_$-]{0,62}$/, allowed: "a PostgreSQL role name" }),
+    sslMode: oneOf(["disable", "require", "verify-ca", "verify-full"] as const, { description: "sslmode", default: "require" }),
+  },
+);
+
+export const imagesField = object(
+  { description: "image overrides (for a mirror registry); each pinned by tag or digest" },
+  {
+    prometheus: optional(imageRef({ description: "Prometheus image" })),
+    alertmanager: optional(imageRef({ description: "Alertmanager image" })),
+    loki: optional(imageRef({ description: "Loki image" })),
+    promtail: optional(imageRef({ description: "Promtail image" })),
+    otelCollector: optional(imageRef({ description: "OpenTelemetry Collector contrib image" })),
+    jaeger: optional(imageRef({ description: "Jaeger image" })),
+    grafana: optional(imageRef({ description: "Grafana image" })),
+    dcgmExporter: optional(imageRef({ description: "DCGM exporter image" })),
+    redisExporter: optional(imageRef({ description: "redis_exporter image" })),
+    postgresExporter: optional(imageRef({ description: "postgres_exporter image" })),
+  },
+);
+
+/** Every top-level key of the namespace. Order is the order of the config reference. */
+export const stackSchema = {
+  clusterName: dnsLabel({ description: "cluster name, attached as the `cluster` label to series, logs and traces", default: "ai-platform" }),
+  serversNamespace: dnsLabel({ description: "namespace of the servers (Pod Security `restricted`)", default: "observability" }),
+  agentsNamespace: dnsLabel({ description: "namespace of the node agents, Promtail and the DCGM exporter (Pod Security `privileged`)", default: "observability-agents" }),
+  storageClass: dnsSubdomain({ description: "StorageClass of every volume (empty: the cluster default)", default: "", allowEmpty: true }),
+  protectData: boolean({ description: "Pulumi `protect` on namespaces and stateful sets holding data", default: false }),
+  prometheus: prometheusField,
+  alertmanager: alertmanagerField,
+  loki: lokiField,
+  otelCollector: otelCollectorField,
+  jaeger: jaegerField,
+  grafana: grafanaField,
+  gpu: gpuField,
+  sources: sourcesField,
+  redis: redisField,
+  postgres: postgresField,
+  images: imagesField,
+  slackWebhookUrl: secret({
+    description: "Slack incoming-webhook URL for every alert channel (secret, required)",
+    required: true,
+    pattern: /^https:\/\/[^\s]+$/,
+    allowed: "an https URL (set it with pulumi config set --secret)",
+  }),
+  grafanaAdminPassword: secret({
+    description: "Grafana admin password (secret; generated when absent)",
+    required: false,
+    pattern: /^.{12,}$/s,
+    allowed: "a password of at least 12 characters",
+  }),
+  heartbeatUrl: secret({
+    description: "dead-man's-switch URL that receives the always-firing Watchdog alert (secret, optional)",
+    required: false,
+    pattern: /^https?:\/\/[^\s]+$/,
+    allowed: "an http or https URL",
+  }),
+};
+
+export type StackSchema = typeof stackSchema;
+export type TopLevelKey = keyof StackSchema;
+
+/** Keys whose values are secrets (a test checks this list against the fields marked secret). */
+export const SECRET_KEYS = ["slackWebhookUrl", "grafanaAdminPassword", "heartbeatUrl"] as const satisfies readonly TopLevelKey[];
+export type SecretKey = (typeof SECRET_KEYS)[number];
+/** The parsed non-secret settings. */
+export type StackSettings = Omit<ObjectOf<StackSchema>, SecretKey>;
+/** The parsed secret values, as plain strings (only `config.ts` turns them into Pulumi secrets). */
+export interface SecretValues {
+  slackWebhookUrl: string;
+  grafanaAdminPassword?: string;
+  heartbeatUrl?: string;
+}

@@ -1,0 +1,10 @@
+/** Type-checking is done once by `npm run build`; ts-jest only transpiles (isolatedModules in tsconfig). */
+module.exports = {
+  testEnvironment: "node",
+  roots: ["<rootDir>/test"],
+  testMatch: ["**/*.test.ts"],
+  transform: { "^.+\\.tsx?$": ["ts-jest", {}] },
+  // Sources import with ".js" extensions (node16 ESM-style specifiers); map them back to the .ts files.
+  moduleNameMapper: { "^(\\.{1,2}/.*)\\.js$": "$1" },
+  testTimeout: 120000,
+};

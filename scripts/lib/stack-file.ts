@@ -1,0 +1,78 @@
+/**
+ * Reads a `Pulumi.<stack>.yaml` file the way the Pulumi CLI hands it to a program: every value a string (objects as
+ * JSON). Encrypted values (`secure: v1:...`) cannot be read offline; required or encrypted secrets get a placeholder
+ * so render can run, with a notice, since render never deploys.
+ */
+import { readFileSync } from "node:fs";
+import { load } from "js-yaml";
+import { Field } from "../../config/fields";
+import { CONFIG_NAMESPACE, SECRET_KEYS, stackSchema } from "../../config/schema";
+
+/** Placeholders that pass each secret's validation and are recognisable in any output. */
+export const SECRET_PLACEHOLDERS: Record<(typeof SECRET_KEYS)[number], string> = {
+  slackWebhookUrl: "https://hooks.slack.invalid/render-placeholder",
+  grafanaAdminPassword: "render-placeholder-password",
+  heartbeatUrl: "https://heartbeat.invalid/render-placeholder",
+};
+
+export interface StackFileConfig {
+  /** Full key -> value as Pulumi passes it (strings; objects as JSON). */
+  readonly config: Record<string, string>;
+  /** Full keys whose values are secrets. */
+  readonly secretKeys: string[];
+  /** Notices for the user (placeholders used, plaintext secrets). */
+  readonly notices: string[];
+}
+
+export class StackFileError extends Error {}
+
+/** Parses stack-file YAML text; `source` names the file in errors. */
+export function parseStackFile(text: string, source: string): StackFileConfig {
+  let doc: unknown;
+  try {
+    doc = load(text);
+  } catch (e) {
+    throw new StackFileError(`${source}: not valid YAML: ${(e as Error).message}`);
+  }
+  const root = (doc ?? {}) as Record<string, unknown>;
+  if (typeof root !== "object" || Array.isArray(root)) throw new StackFileError(`${source}: expected a mapping with a config: key`);
+  const raw = (root.config ?? {}) as Record<string, unknown>;
+  if (typeof raw !== "object" || Array.isArray(raw)) throw new StackFileError(`${source}: config: must be a mapping of keys to values`);
+
+  const config: Record<string, string> = {};
+  const secretKeys: string[] = [];
+  const notices: string[] = [];
+  for (const [key, value] of Object.entries(raw)) {
+    if (isEncrypted(value)) continue; // handled with the secrets below
+    config[key] = typeof value === "string" ? value : JSON.stringify(value);
+  }
+  for (const name of SECRET_KEYS) {
+    const key = `${CONFIG_NAMESPACE}:${name}`;
+    const field = stackSchema[name] as Field<unknown>;
+    secretKeys.push(key);
+    if (isEncrypted(raw[key])) {
+      config[key] = SECRET_PLACEHOLDERS[name];
+      notices.push(`${key} is encrypted in ${source} and cannot be read offline; rendering with a placeholder`);
+    } else if (raw[key] === undefined && field.required) {
+      config[key] = SECRET_PLACEHOLDERS[name];
+      notices.push(`${key} is not set in ${source}; rendering with a placeholder (set it with pulumi config set --secret ${name} before deploying)`);
+    } else if (raw[key] !== undefined && raw[key] !== "") {
+      notices.push(`${key} is stored in plaintext in ${source}; store it with pulumi config set --secret ${name}`);
+    }
+  }
+  return { config, secretKeys, notices };
+}
+
+export function readStackFile(path: string): StackFileConfig {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (e) {
+    throw new StackFileError(`cannot read stack file ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  return parseStackFile(text, path);
+}
+
+function isEncrypted(value: unknown): boolean {
+  return typeof value === "object" && value !== null && "secure" in value;
+}
