@@ -202,6 +202,12 @@ export const stackSchema = {
   serversNamespace: dnsLabel({ description: "namespace of the servers (Pod Security `restricted`)", default: "observability" }),
   agentsNamespace: dnsLabel({ description: "namespace of the node agents, Promtail and the DCGM exporter (Pod Security `privileged`)", default: "observability-agents" }),
   storageClass: dnsSubdomain({ description: "StorageClass of every volume (empty: the cluster default)", default: "", allowEmpty: true }),
+  runbookBaseUrl: string({
+    description: "base URL of docs/runbooks.md as published; alert `runbook_url` annotations are this plus `#<alert anchor>`",
+    default: "https://github.com/ai-platform/observability/blob/main/docs/runbooks.md",
+    pattern: /^https?:\/\/[^\s#]+$/,
+    allowed: "an http or https URL without a fragment",
+  }),
   protectData: boolean({ description: "Pulumi `protect` on namespaces and stateful sets holding data", default: false }),
   prometheus: prometheusField,
   alertmanager: alertmanagerField,
