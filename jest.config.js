@@ -6,5 +6,6 @@ module.exports = {
   transform: { "^.+\\.tsx?$": ["ts-jest", {}] },
   // Sources import with ".js" extensions (node16 ESM-style specifiers); map them back to the .ts files.
   moduleNameMapper: { "^(\\.{1,2}/.*)\\.js$": "$1" },
+  reporters: ["default", "<rootDir>/test/support/summary-reporter.js"],
   testTimeout: 120000,
 };

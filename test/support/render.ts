@@ -1,0 +1,46 @@
+/** Runs the render CLI the way a user does and loads what it wrote. */
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { loadAll } from "js-yaml";
+
+export const ROOT = path.resolve(__dirname, "../..");
+const TSX = path.join(ROOT, "node_modules", ".bin", "tsx");
+
+export interface RenderRun {
+  readonly status: number;
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly outDir: string;
+  /** The manifests file, if one was written. */
+  readonly file: string;
+}
+
+export function render(args: string[], outDir = mkdtempSync(path.join(tmpdir(), "render-"))): RenderRun {
+  const r = spawnSync(TSX, [path.join(ROOT, "scripts", "render.ts"), ...args, "--out", outDir], {
+    cwd: ROOT,
+    encoding: "utf8",
+    timeout: 120_000,
+  });
+  if (r.error) throw r.error;
+  return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr, outDir, file: path.join(outDir, "manifests.yaml") };
+}
+
+export type Doc = {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  [k: string]: unknown;
+};
+
+export function loadManifests(file: string): Doc[] {
+  if (!existsSync(file)) throw new Error(`no manifests at ${file}`);
+  return loadAll(readFileSync(file, "utf8")) as Doc[];
+}
+
+/** Validates a manifests file against the Kubernetes schemas (an ESM script, since kubernetes-models is ESM-only). */
+export function validateSchemas(file: string): { status: number; output: string } {
+  const r = spawnSync(process.execPath, [path.join(ROOT, "test", "validate", "k8s-schema.mjs"), file], { cwd: ROOT, encoding: "utf8" });
+  return { status: r.status ?? -1, output: r.stdout + r.stderr };
+}
