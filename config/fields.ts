@@ -329,7 +329,11 @@ export function unknownKeyProblem(key: string, name: string, value: unknown, all
 }
 
 type Shape = Record<string, Field<unknown>>;
-export type ObjectOf<S extends Shape> = { [K in keyof S]: Infer<S[K]> };
+type OptionalKeys<S extends Shape> = { [K in keyof S]: undefined extends Infer<S[K]> ? K : never }[keyof S];
+/** The parsed type of an object field: fields without a default are optional properties. */
+export type ObjectOf<S extends Shape> = { [K in Exclude<keyof S, OptionalKeys<S>>]: Infer<S[K]> } & {
+  [K in OptionalKeys<S>]?: Infer<S[K]>;
+};
 
 /**
  * A structured object: every sub-field is read with its default, unknown keys are errors. An absent object takes the
