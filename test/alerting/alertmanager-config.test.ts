@@ -1,0 +1,228 @@
+/** Unit tests of the alertmanager.yml builder: the contracts of DESIGN.md "Routing" and the seed's channels. */
+import {
+  AlertmanagerConfig,
+  RouteYaml,
+  alertmanagerYaml,
+  buildAlertmanagerConfig,
+  forAlertmanager025,
+  formatMatcher,
+} from "../../components/alertmanager-config";
+
+const SLACK_FILE = "/etc/alertmanager/secrets/slack-webhook-url";
+const HEARTBEAT_FILE = "/etc/alertmanager/secrets/heartbeat-url";
+
+/** The seed's "Slack Channels" section, copied by hand so a rename in rules/routes.ts cannot pass unnoticed. */
+const SEED_CHANNELS = [
+  "#ai-platform-alerts",
+  "#ai-platform-critical",
+  "#ai-platform-gpu",
+  "#ai-platform-drift",
+  "#ai-platform-budget",
+  "#ai-platform-infra",
+];
+
+const withHeartbeat = () => buildAlertmanagerConfig({ slackWebhookUrlFile: SLACK_FILE, heartbeatUrlFile: HEARTBEAT_FILE });
+const withoutHeartbeat = () => buildAlertmanagerConfig({ slackWebhookUrlFile: SLACK_FILE });
+
+function seconds(duration: string): number {
+  const m = /^(\d+)(s|m|h)$/.exec(duration);
+  if (!m) throw new Error(`unexpected duration "${duration}"`);
+  return Number(m[1]) * { s: 1, m: 60, h: 3600 }[m[2] as "s" | "m" | "h"];
+}
+
+function allStrings(value: unknown): string[] {
+  if (typeof value === "string") return [value];
+  if (Array.isArray(value)) return value.flatMap(allStrings);
+  if (value !== null && typeof value === "object") return Object.values(value).flatMap(allStrings);
+  return [];
+}
+
+function allKeys(value: unknown): string[] {
+  if (Array.isArray(value)) return value.flatMap(allKeys);
+  if (value !== null && typeof value === "object") return Object.entries(value).flatMap(([k, v]) => [k, ...allKeys(v)]);
+  return [];
+}
+
+const criticalRoute = (c: AlertmanagerConfig): RouteYaml | undefined =>
+  c.route.routes?.find((r) => r.matchers?.includes('severity="critical"'));
+
+describe("receivers", () => {
+  test("every channel of the seed has a receiver posting to it", () => {
+    const channels = withHeartbeat().receivers.flatMap((r) => r.slack_configs ?? []).map((s) => s.channel);
+    expect([...channels].sort()).toEqual([...SEED_CHANNELS].sort());
+  });
+
+  test("<!channel> appears only in the critical receiver", () => {
+    for (const r of withHeartbeat().receivers) {
+      expect({ receiver: r.name, mentions: JSON.stringify(r).includes("<!channel>") }).toEqual({
+        receiver: r.name,
+        mentions: r.name === "slack-critical",
+      });
+    }
+  });
+
+  test("slack messages send resolved notices and carry summary, description and a runbook link", () => {
+    for (const s of withHeartbeat().receivers.flatMap((r) => r.slack_configs ?? [])) {
+      expect(s.send_resolved).toBe(true);
+      expect(s.title).toContain(".Status");
+      expect(s.title).toContain(".GroupLabels.alertname");
+      expect(s.text).toContain(".Annotations.summary");
+      expect(s.text).toContain(".Annotations.description");
+      expect(s.text).toContain("<{{ .Annotations.runbook_url }}|Runbook>");
+    }
+  });
+
+  test("watchdog gets a heartbeat webhook reading its URL from the file, without resolved pings", () => {
+    const hb = withHeartbeat().receivers.find((r) => r.name === "heartbeat");
+    expect(hb).toEqual({ name: "heartbeat", webhook_configs: [{ url_file: HEARTBEAT_FILE, send_resolved: false, max_alerts: 1 }] });
+    expect(withHeartbeat().receivers.find((r) => r.name === "blackhole")).toBeUndefined();
+  });
+
+  test("without a heartbeat, watchdog goes to a blackhole with no integrations", () => {
+    const names = withoutHeartbeat().receivers.map((r) => r.name);
+    expect(names).not.toContain("heartbeat");
+    expect(withoutHeartbeat().receivers.find((r) => r.name === "blackhole")).toEqual({ name: "blackhole" });
+    expect(withoutHeartbeat().route.routes?.[0]).toEqual({ receiver: "blackhole", matchers: ['alertname="Watchdog"'] });
+  });
+});
+
+describe("route tree", () => {
+  test("groups by alertname and service", () => {
+    expect(withHeartbeat().route.group_by).toEqual(["alertname", "service"]);
+  });
+
+  test("critical route waits at most 10s, continues, and sits right after watchdog", () => {
+    const c = withHeartbeat();
+    const crit = criticalRoute(c);
+    expect(crit?.receiver).toBe("slack-critical");
+    expect(crit?.continue).toBe(true);
+    expect(seconds(crit?.group_wait ?? "999h")).toBeLessThanOrEqual(10);
+    expect(c.route.routes?.indexOf(crit as RouteYaml)).toBe(1);
+  });
+
+  test("repeat intervals are multiples of group intervals, so the configured value is the effective one", () => {
+    const routes = [withHeartbeat().route, ...(withHeartbeat().route.routes ?? [])];
+    for (const r of routes.filter((x) => x.repeat_interval)) {
+      expect(seconds(r.repeat_interval as string) % seconds(r.group_interval as string)).toBe(0);
+    }
+  });
+
+  test("watchdog route is first and does not continue", () => {
+    const first = withHeartbeat().route.routes?.[0];
+    expect(first?.matchers).toEqual(['alertname="Watchdog"']);
+    expect(first?.continue).toBeUndefined();
+  });
+});
+
+describe("inhibit rules", () => {
+  const rules = withHeartbeat().inhibit_rules;
+
+  test("a critical alert inhibits the warning of the same alertname and service", () => {
+    expect(rules).toContainEqual({ source_matchers: ['severity="critical"'], target_matchers: ['severity="warning"'], equal: ["alertname", "service"] });
+  });
+
+  test("HighDriftScore inhibits DriftDetected for the same model", () => {
+    expect(rules).toContainEqual({
+      source_matchers: ['alertname="HighDriftScore"', 'model=~".+"'],
+      target_matchers: ['alertname="DriftDetected"'],
+      equal: ["model"],
+    });
+  });
+
+  test("BudgetExceeded inhibits BudgetWarning for the same session_id", () => {
+    expect(rules).toContainEqual({
+      source_matchers: ['alertname="BudgetExceeded"', 'session_id=~".+"'],
+      target_matchers: ['alertname="BudgetWarning"'],
+      equal: ["session_id"],
+    });
+  });
+
+  test("ServiceDown inhibits the other alerts of its service, but not itself nor Watchdog", () => {
+    expect(rules).toContainEqual({
+      source_matchers: ['alertname="ServiceDown"', 'service=~".+"'],
+      target_matchers: ['alertname!~"ServiceDown|Watchdog"'],
+      equal: ["service"],
+    });
+  });
+
+  test("there are exactly the four specified rules", () => {
+    expect(rules).toHaveLength(4);
+  });
+});
+
+describe("secrets", () => {
+  test("no URL and no inline secret field in the config, only *_file paths", () => {
+    for (const c of [withHeartbeat(), withoutHeartbeat()]) {
+      expect(allStrings(c).filter((s) => s.includes("://"))).toEqual([]);
+      expect(allKeys(c).filter((k) => ["api_url", "slack_api_url", "url"].includes(k))).toEqual([]);
+      expect(c.global.slack_api_url_file).toBe(SLACK_FILE);
+    }
+  });
+
+  test("the YAML text holds no webhook host", () => {
+    const yaml = alertmanagerYaml({ slackWebhookUrlFile: SLACK_FILE, heartbeatUrlFile: HEARTBEAT_FILE });
+    expect(yaml).not.toMatch(/hooks\.slack\.com|https?:\/\//);
+  });
+
+  test("externalUrl is the only URL that may appear, as the title link", () => {
+    const c = buildAlertmanagerConfig({ slackWebhookUrlFile: SLACK_FILE, externalUrl: "https://alerts.example.com/am/" });
+    const urls = allStrings(c).filter((s) => s.includes("://"));
+    expect(urls.length).toBe(c.receivers.filter((r) => r.slack_configs).length);
+    for (const u of urls) expect(u).toBe("https://alerts.example.com/am/#/alerts?receiver={{ .Receiver | urlquery }}");
+  });
+});
+
+describe("output", () => {
+  test("is deterministic", () => {
+    const args = { slackWebhookUrlFile: SLACK_FILE, heartbeatUrlFile: HEARTBEAT_FILE };
+    expect(alertmanagerYaml(args)).toBe(alertmanagerYaml(args));
+  });
+
+  test("the 0.25 view differs from the deployed config only in the heartbeat url field", () => {
+    const deployed = withHeartbeat();
+    const legacy = forAlertmanager025(deployed, "https://heartbeat.invalid/ping");
+    const strip = (c: AlertmanagerConfig) => JSON.parse(JSON.stringify(c, (k, v) => (k === "url" || k === "url_file" ? undefined : v)));
+    expect(strip(legacy)).toEqual(strip(deployed));
+    expect(legacy.receivers.find((r) => r.name === "heartbeat")?.webhook_configs).toEqual([
+      { url: "https://heartbeat.invalid/ping", send_resolved: false, max_alerts: 1 },
+    ]);
+  });
+
+  test("matchers use double-quoted values and escape quotes and backslashes", () => {
+    expect(formatMatcher({ label: "alertname", op: "=", value: 'a"b\\c' })).toBe('alertname="a\\"b\\\\c"');
+  });
+});
+
+describe("input validation", () => {
+  test.each(["relative/path", "/etc/../secrets/x", "/etc/alertmanager/secrets/", "/etc/with space/x", ""])(
+    "rejects slackWebhookUrlFile %p, naming the value",
+    (bad) => {
+      expect(() => buildAlertmanagerConfig({ slackWebhookUrlFile: bad })).toThrow(`slackWebhookUrlFile must be a normalized absolute file path`);
+      expect(() => buildAlertmanagerConfig({ slackWebhookUrlFile: bad })).toThrow(`got "${bad}"`);
+    },
+  );
+
+  test("rejects a relative heartbeatUrlFile", () => {
+    expect(() => buildAlertmanagerConfig({ slackWebhookUrlFile: SLACK_FILE, heartbeatUrlFile: "heartbeat-url" })).toThrow(
+      'heartbeatUrlFile must be a normalized absolute file path such as /etc/alertmanager/secrets/slack-webhook-url, got "heartbeat-url"',
+    );
+  });
+
+  test("rejects the same file for slack and heartbeat", () => {
+    expect(() => buildAlertmanagerConfig({ slackWebhookUrlFile: SLACK_FILE, heartbeatUrlFile: SLACK_FILE })).toThrow(
+      `heartbeatUrlFile must differ from slackWebhookUrlFile, got "${SLACK_FILE}" for both`,
+    );
+  });
+
+  test.each(["not a url", "ftp://am.example.com", "https://am.example.com/?x=1", "https://am.example.com/#/alerts", "https://u:p@am.example.com"])(
+    "rejects externalUrl %p, naming the value",
+    (bad) => {
+      expect(() => buildAlertmanagerConfig({ slackWebhookUrlFile: SLACK_FILE, externalUrl: bad })).toThrow(`externalUrl must be an http or https URL`);
+      expect(() => buildAlertmanagerConfig({ slackWebhookUrlFile: SLACK_FILE, externalUrl: bad })).toThrow(`got "${bad}"`);
+    },
+  );
+
+  test("rejects a matcher label that neither matcher parser accepts", () => {
+    expect(() => formatMatcher({ label: "service.name", op: "=", value: "api" })).toThrow('matcher label must match /^[A-Za-z_][A-Za-z0-9_]*$/, got "service.name"');
+  });
+});

@@ -1,0 +1,135 @@
+/**
+ * The built alertmanager.yml through amtool: it parses, and every category x severity reaches exactly the receivers
+ * DESIGN.md "Routing" names. The expected table is written out here rather than derived from rules/routes.ts, so the
+ * test cannot agree with a wrong route tree by construction.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { dump } from "js-yaml";
+import { AlertmanagerConfig, SLACK_TEMPLATES, buildAlertmanagerConfig, forAlertmanager025 } from "../../components/alertmanager-config";
+import { requireTool, runTool } from "../support/tools";
+
+const CATEGORY_RECEIVER = {
+  latency: "slack-alerts",
+  errors: "slack-alerts",
+  gpu: "slack-gpu",
+  drift: "slack-drift",
+  budget: "slack-budget",
+  infra: "slack-infra",
+  meta: "slack-alerts",
+} as const;
+const SEVERITIES = ["critical", "warning", "info"] as const;
+
+function expectedReceivers(category: keyof typeof CATEGORY_RECEIVER, severity: (typeof SEVERITIES)[number]): string {
+  return severity === "critical" ? `slack-critical,${CATEGORY_RECEIVER[category]}` : CATEGORY_RECEIVER[category];
+}
+
+const amtool = requireTool("amtool");
+let dir: string;
+let files: { heartbeat: string; blackhole: string };
+
+function write(name: string, content: string): string {
+  const file = join(dir, name);
+  writeFileSync(file, content);
+  return file;
+}
+
+const yaml = (c: AlertmanagerConfig) => dump(c, { noRefs: true, lineWidth: -1 });
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), "alerting-"));
+  const args = { slackWebhookUrlFile: join(dir, "slack-webhook-url"), externalUrl: "https://alertmanager.example.com" };
+  // amtool 0.25 predates webhook url_file; the 0.25 view swaps only that field (the unit tests prove it).
+  const heartbeat = forAlertmanager025(buildAlertmanagerConfig({ ...args, heartbeatUrlFile: join(dir, "heartbeat-url") }), "https://heartbeat.invalid/ping");
+  files = { heartbeat: write("heartbeat.yml", yaml(heartbeat)), blackhole: write("blackhole.yml", yaml(buildAlertmanagerConfig(args))) };
+});
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function routesTest(file: string, expected: string, labels: string[]) {
+  return runTool(amtool, ["config", "routes", "test", `--config.file=${file}`, `--verify.receivers=${expected}`, ...labels]);
+}
+
+describe.each(["heartbeat", "blackhole"] as const)("config %s", (variant) => {
+  test("passes amtool check-config", () => {
+    const r = runTool(amtool, ["check-config", files[variant]]);
+    expect({ status: r.status, out: r.stdout }).toEqual({ status: 0, out: expect.stringContaining("SUCCESS") });
+    expect(r.stdout).toContain("4 inhibit rules");
+  });
+
+  const cases = Object.keys(CATEGORY_RECEIVER).flatMap((c) => SEVERITIES.map((s) => [c, s] as [keyof typeof CATEGORY_RECEIVER, (typeof SEVERITIES)[number]]));
+  test.each(cases)("routes category %s severity %s to exactly its receivers", (category, severity) => {
+    const expected = expectedReceivers(category, severity);
+    const r = routesTest(files[variant], expected, ["alertname=SomeAlert", `category=${category}`, `severity=${severity}`, "service=gateway"]);
+    expect({ status: r.status, receivers: r.stdout.trim() }).toEqual({ status: 0, receivers: expected });
+  });
+
+  test(`routes Watchdog to ${variant} only, even if it were critical`, () => {
+    for (const severity of ["info", "critical"]) {
+      const r = routesTest(files[variant], variant, ["alertname=Watchdog", "category=meta", `severity=${severity}`]);
+      expect({ status: r.status, receivers: r.stdout.trim() }).toEqual({ status: 0, receivers: variant });
+    }
+  });
+
+  test("fails --verify.receivers on a wrong expectation", () => {
+    const r = routesTest(files[variant], "slack-gpu", ["alertname=SomeAlert", "category=gpu", "severity=critical", "service=gateway"]);
+    expect(r.status).not.toBe(0);
+    expect(r.stdout).toContain("Expected receivers did not match");
+  });
+});
+
+test("rejects webhook url_file in amtool 0.25, which is why the 0.25 view exists", () => {
+  const deployed = buildAlertmanagerConfig({ slackWebhookUrlFile: "/s/slack", heartbeatUrlFile: "/s/heartbeat" });
+  const r = runTool(amtool, ["check-config", write("deployed.yml", yaml(deployed))]);
+  expect(r.status).not.toBe(0);
+  expect(r.stdout + r.stderr).toContain("field url_file not found");
+});
+
+describe("slack message templates", () => {
+  const data = {
+    receiver: "slack-critical",
+    status: "firing",
+    alerts: [
+      {
+        status: "firing",
+        labels: { alertname: "HighGatewayLatency", severity: "critical", service: "gateway" },
+        annotations: { summary: "Gateway p95 above 2s", description: "p95 is 3.1s", runbook_url: "https://docs.example.com/runbooks.md#highgatewaylatency" },
+        startsAt: "2026-01-01T00:00:00Z",
+        endsAt: "0001-01-01T00:00:00Z",
+        generatorURL: "http://prometheus:9090/graph",
+        fingerprint: "0123456789abcdef",
+      },
+    ],
+    groupLabels: { alertname: "HighGatewayLatency", service: "gateway" },
+    commonLabels: { alertname: "HighGatewayLatency", severity: "critical", service: "gateway" },
+    commonAnnotations: {},
+    externalURL: "http://alertmanager:9093",
+  };
+
+  function render(text: string) {
+    const dataFile = write("data.json", JSON.stringify(data));
+    // --template.glob is mandatory; a pattern matching nothing loads only the built-in templates.
+    return runTool(amtool, ["template", "render", `--template.glob=${join(dir, "none-*.tmpl")}`, `--template.data=${dataFile}`, `--template.text=${text}`]);
+  }
+
+  test("title renders status, count, alertname and service", () => {
+    expect(render(SLACK_TEMPLATES.title)).toMatchObject({ status: 0, stdout: "[FIRING:1] HighGatewayLatency on gateway" });
+  });
+
+  test("text renders summary, description and the runbook link", () => {
+    const r = render(SLACK_TEMPLATES.text);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain("*Gateway p95 above 2s* (critical)");
+    expect(r.stdout).toContain("p95 is 3.1s");
+    expect(r.stdout).toContain("<https://docs.example.com/runbooks.md#highgatewaylatency|Runbook>");
+  });
+
+  test("color is danger for a firing critical group", () => {
+    expect(render(SLACK_TEMPLATES.color)).toMatchObject({ status: 0, stdout: "danger" });
+  });
+
+  test("fails to render a broken template, so the checks above are real", () => {
+    expect(render("{{ range .Alerts }").status).not.toBe(0);
+  });
+});
