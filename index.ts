@@ -2,7 +2,14 @@
  * The observability stack: config -> components -> exports. Resource details live in components/.
  */
 import { loadStackConfig } from "./config";
+import { Alertmanager } from "./components/alertmanager";
+import { imageFor } from "./components/images";
 import { Namespaces } from "./components/namespaces";
+import { PROMETHEUS_RULES_DIR, Prometheus } from "./components/prometheus";
+import { buildPrometheusConfig, restrictedLabelsFrom } from "./components/prometheus-config";
+import { scrapeLimitsFor } from "./rules/cardinality";
+import { buildRuleFiles } from "./rules/rule-files";
+import { HIGH_CARDINALITY_ALLOWED, HIGH_CARDINALITY_LABELS } from "./telemetry/catalog";
 
 const config = loadStackConfig();
 
@@ -11,6 +18,42 @@ const namespaces = new Namespaces("observability", {
   agents: config.agentsNamespace,
   protect: config.protectData,
 });
+const servers = namespaces.servers.metadata.name;
 
-export const serversNamespace = namespaces.servers.metadata.name;
+const prometheus = new Prometheus("prometheus", {
+  namespace: servers,
+  namespaceName: config.serversNamespace,
+  settings: config.prometheus,
+  storageClass: config.storageClass,
+  image: imageFor("prometheus", config.images),
+  config: buildPrometheusConfig({
+    clusterName: config.clusterName,
+    environment: config.environment,
+    scrapeInterval: config.prometheus.scrapeInterval,
+    evaluationInterval: config.prometheus.evaluationInterval,
+    namespaces: { servers: config.serversNamespace, agents: config.agentsNamespace },
+    sources: config.sources,
+    exporters: { redis: config.redis.enabled, postgres: config.postgres.enabled },
+    limits: scrapeLimitsFor,
+    restrictedLabels: restrictedLabelsFrom(HIGH_CARDINALITY_LABELS, HIGH_CARDINALITY_ALLOWED),
+    rulesDir: PROMETHEUS_RULES_DIR,
+  }),
+  ruleFiles: buildRuleFiles({ runbookBaseUrl: config.runbookBaseUrl }),
+  protect: config.protectData,
+});
+
+const alertmanager = new Alertmanager("alertmanager", {
+  namespace: servers,
+  namespaceName: config.serversNamespace,
+  settings: config.alertmanager,
+  storageClass: config.storageClass,
+  image: imageFor("alertmanager", config.images),
+  slackWebhookUrl: config.secrets.slackWebhookUrl,
+  heartbeatUrl: config.secrets.heartbeatUrl,
+  protect: config.protectData,
+});
+
+export const serversNamespace = servers;
 export const agentsNamespace = namespaces.agents.metadata.name;
+export const prometheusService = prometheus.service.metadata.name;
+export const alertmanagerService = alertmanager.service.metadata.name;

@@ -2,3 +2,4 @@ export * from "./labels";
 export * from "./security";
 export * from "./probes";
 export * from "./checksum";
+export * from "./workload";

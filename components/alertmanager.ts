@@ -1,0 +1,171 @@
+/**
+ * Alertmanager: a StatefulSet with silences and the notification log on a claim, alertmanager.yml in a ConfigMap,
+ * the Slack webhook (and heartbeat) URLs in a Secret mounted as files. Replicas above one form a gossip cluster
+ * through the headless Service; Prometheus sends every alert to every pod.
+ */
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { StackSettings } from "../config/schema";
+import { ALERTMANAGER_SECRET_DIR, HEARTBEAT_URL_KEY, SLACK_WEBHOOK_URL_KEY, alertmanagerYaml } from "./alertmanager-config";
+import { ImageSpec, imageTag } from "./images";
+import {
+  checksumAnnotation,
+  containerResources,
+  httpProbe,
+  labels as makeLabels,
+  podDisruptionBudget,
+  restrictedContainerSecurityContext,
+  restrictedPodSecurityContext,
+  selectorLabels,
+  spreadAcrossNodes,
+  volumeClaimTemplate,
+} from "./kube";
+import { SERVICES } from "./services";
+
+export const ALERTMANAGER_CONFIG_DIR = "/etc/alertmanager/config";
+export const ALERTMANAGER_DATA_DIR = "/alertmanager";
+
+export interface AlertmanagerArgs {
+  readonly namespace: pulumi.Input<string>;
+  readonly namespaceName: string;
+  readonly settings: StackSettings["alertmanager"];
+  readonly storageClass: string;
+  readonly image: ImageSpec;
+  readonly slackWebhookUrl: pulumi.Output<string>;
+  /** Dead man's switch for the Watchdog alert; without it Watchdog is dropped. */
+  readonly heartbeatUrl?: pulumi.Output<string>;
+  readonly protect: boolean;
+}
+
+/** Cluster flags: gossip with every peer when replicated, gossip off (empty listen address) when alone. */
+export function clusterArgs(replicas: number, name: string, headless: string, namespace: string, port: number): string[] {
+  if (replicas <= 1) return ["--cluster.listen-address="];
+  const peers = Array.from({ length: replicas }, (_, i) => `--cluster.peer=${name}-${i}.${headless}.${namespace}.svc:${port}`);
+  return [`--cluster.listen-address=0.0.0.0:${port}`, `--cluster.advertise-address=[$(POD_IP)]:${port}`, ...peers];
+}
+
+export class Alertmanager extends pulumi.ComponentResource {
+  public readonly service: k8s.core.v1.Service;
+  public readonly statefulSet: k8s.apps.v1.StatefulSet;
+
+  constructor(name: string, args: AlertmanagerArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("observability:alerting:Alertmanager", name, {}, opts);
+    const spec = SERVICES.alertmanager;
+    const { http, clusterTcp, clusterUdp } = spec.ports;
+    const labels = makeLabels({ name: spec.name, component: "alert-router", version: imageTag(args.image.ref) });
+    const selector = selectorLabels({ name: spec.name });
+    const ns = args.namespace;
+    const child = { parent: this };
+    const externalUrl = `http://${spec.name}.${args.namespaceName}.svc:${http.port}`;
+
+    const secret = new k8s.core.v1.Secret(
+      `${name}-secrets`,
+      {
+        metadata: { name: `${spec.name}-secrets`, namespace: ns, labels },
+        type: "Opaque",
+        stringData: {
+          [SLACK_WEBHOOK_URL_KEY]: args.slackWebhookUrl,
+          ...(args.heartbeatUrl ? { [HEARTBEAT_URL_KEY]: args.heartbeatUrl } : {}),
+        },
+      },
+      child,
+    );
+
+    const configData = {
+      "alertmanager.yml": alertmanagerYaml({
+        slackWebhookUrlFile: `${ALERTMANAGER_SECRET_DIR}/${SLACK_WEBHOOK_URL_KEY}`,
+        ...(args.heartbeatUrl ? { heartbeatUrlFile: `${ALERTMANAGER_SECRET_DIR}/${HEARTBEAT_URL_KEY}` } : {}),
+        externalUrl,
+      }),
+    };
+    const configMap = new k8s.core.v1.ConfigMap(`${name}-config`, { metadata: { name: `${spec.name}-config`, namespace: ns, labels }, data: configData }, child);
+
+    const headlessName = `${spec.name}-headless`;
+    new k8s.core.v1.Service(
+      `${name}-headless`,
+      {
+        metadata: { name: headlessName, namespace: ns, labels },
+        spec: {
+          clusterIP: "None",
+          // Peers must find each other before they are ready: readiness waits for the gossip to settle.
+          publishNotReadyAddresses: true,
+          selector,
+          ports: [
+            { name: http.name, port: http.port, targetPort: http.name },
+            { name: clusterTcp.name, port: clusterTcp.port, targetPort: clusterTcp.name, protocol: "TCP" },
+            { name: clusterUdp.name, port: clusterUdp.port, targetPort: clusterUdp.name, protocol: "UDP" },
+          ],
+        },
+      },
+      child,
+    );
+    this.service = new k8s.core.v1.Service(
+      `${name}-service`,
+      {
+        metadata: { name: spec.name, namespace: ns, labels },
+        spec: { type: "ClusterIP", selector, ports: [{ name: http.name, port: http.port, targetPort: http.name }] },
+      },
+      child,
+    );
+
+    const replicas = args.settings.replicas;
+    this.statefulSet = new k8s.apps.v1.StatefulSet(
+      `${name}-statefulset`,
+      {
+        metadata: { name: spec.name, namespace: ns, labels },
+        spec: {
+          replicas,
+          serviceName: headlessName,
+          podManagementPolicy: "Parallel",
+          selector: { matchLabels: selector },
+          template: {
+            metadata: { labels, annotations: checksumAnnotation(configData) },
+            spec: {
+              automountServiceAccountToken: false,
+              securityContext: restrictedPodSecurityContext({ uid: args.image.uid }),
+              ...(replicas > 1 ? { affinity: spreadAcrossNodes(selector) } : {}),
+              containers: [
+                {
+                  name: spec.name,
+                  image: args.image.ref,
+                  args: [
+                    `--config.file=${ALERTMANAGER_CONFIG_DIR}/alertmanager.yml`,
+                    `--storage.path=${ALERTMANAGER_DATA_DIR}`,
+                    `--web.listen-address=:${http.port}`,
+                    `--web.external-url=${externalUrl}`,
+                    ...clusterArgs(replicas, spec.name, headlessName, args.namespaceName, clusterTcp.port),
+                  ],
+                  env: [{ name: "POD_IP", valueFrom: { fieldRef: { fieldPath: "status.podIP" } } }],
+                  ports: [
+                    { name: http.name, containerPort: http.port },
+                    { name: clusterTcp.name, containerPort: clusterTcp.port, protocol: "TCP" },
+                    { name: clusterUdp.name, containerPort: clusterUdp.port, protocol: "UDP" },
+                  ],
+                  readinessProbe: httpProbe("/-/ready", http.name, { periodSeconds: 5 }),
+                  livenessProbe: httpProbe("/-/healthy", http.name, { periodSeconds: 15, failureThreshold: 4 }),
+                  resources: containerResources(args.settings.resources),
+                  securityContext: restrictedContainerSecurityContext(),
+                  volumeMounts: [
+                    { name: "config", mountPath: ALERTMANAGER_CONFIG_DIR, readOnly: true },
+                    { name: "secrets", mountPath: ALERTMANAGER_SECRET_DIR, readOnly: true },
+                    { name: "data", mountPath: ALERTMANAGER_DATA_DIR },
+                  ],
+                },
+              ],
+              volumes: [
+                { name: "config", configMap: { name: configMap.metadata.name } },
+                // Readable by the pod's group only (fsGroup); the webhook URL is re-read on every notification.
+                { name: "secrets", secret: { secretName: secret.metadata.name, defaultMode: 0o440 } },
+              ],
+            },
+          },
+          volumeClaimTemplates: [volumeClaimTemplate("data", args.settings.storageSize, args.storageClass)],
+        },
+      },
+      { ...child, protect: args.protect },
+    );
+
+    if (replicas > 1) podDisruptionBudget(spec.name, ns, labels, selector, child);
+    this.registerOutputs({ service: this.service.metadata.name });
+  }
+}

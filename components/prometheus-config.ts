@@ -1,0 +1,348 @@
+/**
+ * prometheus.yml as a pure function of typed input. Scrape jobs follow DESIGN.md: one per seed source (Kubernetes
+ * service discovery in the source's namespace), the exporters, pods annotated `prometheus.io/scrape`, and the stack's
+ * own components. Every series gets `job`, `service` (= job), `namespace` and `instance`.
+ * Only keys that both Prometheus 3.x and the Debian 2.42 used in tests accept are emitted.
+ */
+import { dump } from "js-yaml";
+import { durationSeconds, quantityValue } from "../config/fields";
+import { SOURCE_NAMES, StackSettings } from "../config/schema";
+import { ScrapeLimits, scrapeLimitFields } from "../rules/cardinality";
+import { SERVICES, ServiceSpec } from "./services";
+
+export interface RelabelConfig {
+  source_labels?: string[];
+  separator?: string;
+  regex?: string;
+  target_label?: string;
+  replacement?: string;
+  action?: "replace" | "keep" | "drop" | "labelmap" | "labeldrop" | "labelkeep";
+}
+
+export interface KubernetesSdConfig {
+  role: "pod" | "endpointslice";
+  namespaces?: { names: string[] };
+}
+
+export interface StaticConfig {
+  targets: string[];
+  labels?: Record<string, string>;
+}
+
+export interface ScrapeConfig {
+  job_name: string;
+  metrics_path?: string;
+  scheme?: "http" | "https";
+  honor_labels?: boolean;
+  sample_limit: number;
+  label_limit: number;
+  label_name_length_limit: number;
+  label_value_length_limit: number;
+  target_limit: number;
+  kubernetes_sd_configs?: KubernetesSdConfig[];
+  static_configs?: StaticConfig[];
+  relabel_configs?: RelabelConfig[];
+  metric_relabel_configs?: RelabelConfig[];
+}
+
+export interface PrometheusConfig {
+  global: {
+    scrape_interval: string;
+    scrape_timeout: string;
+    evaluation_interval: string;
+    external_labels: Record<string, string>;
+  };
+  rule_files: string[];
+  alerting: {
+    alertmanagers: {
+      api_version: "v2";
+      kubernetes_sd_configs?: KubernetesSdConfig[];
+      static_configs?: StaticConfig[];
+      relabel_configs?: RelabelConfig[];
+    }[];
+  };
+  scrape_configs: ScrapeConfig[];
+}
+
+export interface PrometheusConfigArgs {
+  readonly clusterName: string;
+  readonly environment: string;
+  readonly scrapeInterval: string;
+  readonly evaluationInterval: string;
+  readonly namespaces: { readonly servers: string; readonly agents: string };
+  readonly sources: StackSettings["sources"];
+  /** Which exporters this stack deploys (their scrape jobs exist only then). */
+  readonly exporters: { readonly redis: boolean; readonly postgres: boolean };
+  /** Scrape limits for a job. */
+  readonly limits: (job: string) => ScrapeLimits;
+  /**
+   * High-cardinality labels and the metric families allowed to carry them (`user_id` -> [`memory_items_total`]).
+   * On any other family the label is dropped at scrape time.
+   */
+  readonly restrictedLabels: Readonly<Record<string, readonly string[]>>;
+  /** Directory of the mounted rule files. */
+  readonly rulesDir: string;
+}
+
+/** Job names of the stack's own components, scraped as pods of their workloads. */
+export const SELF_JOBS = ["prometheus", "alertmanager", "loki", "promtail", "otel-collector", "jaeger", "grafana"] as const;
+/** Job scraping the collector's Prometheus exporter: metrics the platform sends over OTLP, labels kept as sent. */
+export const COLLECTOR_METRICS_JOB = "otel-collector-metrics";
+export const ANNOTATED_PODS_JOB = "kubernetes-pods";
+
+const SELF_SERVICES: Record<(typeof SELF_JOBS)[number], ServiceSpec> = {
+  prometheus: SERVICES.prometheus,
+  alertmanager: SERVICES.alertmanager,
+  loki: SERVICES.loki,
+  promtail: SERVICES.promtail,
+  "otel-collector": SERVICES.otelCollector,
+  jaeger: SERVICES.jaeger,
+  grafana: SERVICES.grafana,
+};
+
+/** Inverts the catalog's family -> allowed labels map into label -> families allowed to carry it. */
+export function restrictedLabelsFrom(
+  labels: readonly string[],
+  allowedByFamily: Readonly<Record<string, readonly string[]>>,
+): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const label of labels) {
+    out[label] = Object.keys(allowedByFamily).filter((family) => allowedByFamily[family].includes(label)).sort();
+  }
+  return out;
+}
+
+const escapeRegex = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+/** Labels every job adds: namespace, pod, node where discovered, and `service` equal to the job name. */
+function commonRelabels(role: KubernetesSdConfig["role"]): RelabelConfig[] {
+  const out: RelabelConfig[] = [
+    { source_labels: ["__meta_kubernetes_namespace"], target_label: "namespace" },
+    { source_labels: ["__meta_kubernetes_pod_name"], target_label: "pod" },
+    { source_labels: ["__meta_kubernetes_pod_node_name"], target_label: "node" },
+  ];
+  if (role === "pod") out.push({ source_labels: ["__meta_kubernetes_pod_phase"], regex: "Pending|Succeeded|Failed|Completed", action: "drop" });
+  out.push({ source_labels: ["job"], target_label: "service" });
+  return out;
+}
+
+/**
+ * Keeps a restricted label only on its allowed families: copy it aside for allowed names, drop it everywhere, copy it
+ * back. RE2 has no negative lookahead, so "drop unless allowed" takes these steps.
+ */
+export function restrictedLabelRelabels(restricted: Readonly<Record<string, readonly string[]>>): RelabelConfig[] {
+  const out: RelabelConfig[] = [];
+  for (const [label, families] of Object.entries(restricted)) {
+    const keep = `__tmp_keep_${label}`;
+    out.push(
+      { source_labels: ["__name__", label], regex: `(${families.map(escapeRegex).join("|")});(.+)`, target_label: keep, replacement: "$2" },
+      { regex: label, action: "labeldrop" },
+      { source_labels: [keep], regex: "(.+)", target_label: label, replacement: "$1" },
+      { regex: keep, action: "labeldrop" },
+    );
+  }
+  return out;
+}
+
+type LimitFields = Pick<ScrapeConfig, "sample_limit" | "label_limit" | "label_name_length_limit" | "label_value_length_limit" | "target_limit">;
+
+function limitsOf(job: string, args: PrometheusConfigArgs): LimitFields {
+  return scrapeLimitFields(args.limits(job)) as LimitFields;
+}
+
+/** A Service's endpoints, selected by Service name and port (name or endpoint port number). */
+function endpointsJob(job: string, namespace: string, service: string, port: number | string, path: string, args: PrometheusConfigArgs): ScrapeConfig {
+  const portRule: RelabelConfig = typeof port === "number"
+    ? { source_labels: ["__meta_kubernetes_endpointslice_port"], regex: String(port), action: "keep" }
+    : { source_labels: ["__meta_kubernetes_endpointslice_port_name"], regex: escapeRegex(port), action: "keep" };
+  return {
+    job_name: job,
+    metrics_path: path,
+    ...limitsOf(job, args),
+    kubernetes_sd_configs: [{ role: "endpointslice", namespaces: { names: [namespace] } }],
+    relabel_configs: [
+      { source_labels: ["__meta_kubernetes_service_name"], regex: escapeRegex(service), action: "keep" },
+      portRule,
+      ...commonRelabels("endpointslice"),
+    ],
+    metric_relabel_configs: restrictedLabelRelabels(args.restrictedLabels),
+  };
+}
+
+/** Pods of one of the stack's workloads, selected by `app.kubernetes.io/name` and container port name. */
+function podsJob(job: string, namespace: string | undefined, selector: RelabelConfig, portName: string, path: string, args: PrometheusConfigArgs): ScrapeConfig {
+  return {
+    job_name: job,
+    metrics_path: path,
+    ...limitsOf(job, args),
+    kubernetes_sd_configs: [{ role: "pod", ...(namespace ? { namespaces: { names: [namespace] } } : {}) }],
+    relabel_configs: [
+      selector,
+      { source_labels: ["__meta_kubernetes_pod_container_port_name"], regex: escapeRegex(portName), action: "keep" },
+      ...commonRelabels("pod"),
+    ],
+  };
+}
+
+const byAppName = (name: string): RelabelConfig => ({
+  source_labels: ["__meta_kubernetes_pod_label_app_kubernetes_io_name"],
+  regex: escapeRegex(name),
+  action: "keep",
+});
+
+export function buildPrometheusConfig(args: PrometheusConfigArgs): PrometheusConfig {
+  const ns = (spec: ServiceSpec) => args.namespaces[spec.namespace];
+  const jobs: ScrapeConfig[] = [];
+
+  for (const name of SOURCE_NAMES) {
+    const s = args.sources[name];
+    if (s.enabled) jobs.push(endpointsJob(name, s.namespace, s.service, s.port, s.path, args));
+  }
+  if (args.exporters.redis) {
+    const r = SERVICES.redisExporter;
+    jobs.push(endpointsJob(r.name, ns(r), r.name, r.ports.metrics.name, r.metrics.path, args));
+  }
+  if (args.exporters.postgres) {
+    const p = SERVICES.postgresExporter;
+    jobs.push(endpointsJob(p.name, ns(p), p.name, p.ports.metrics.name, p.metrics.path, args));
+  }
+  // Ours or the GPU Operator's exporter (label app=nvidia-dcgm-exporter), in any namespace, so the job survives
+  // `gpu.deployDcgmExporter: false`.
+  const d = SERVICES.dcgmExporter;
+  jobs.push({
+    job_name: d.name,
+    metrics_path: d.metrics.path,
+    ...limitsOf(d.name, args),
+    kubernetes_sd_configs: [{ role: "pod" }],
+    relabel_configs: [
+      {
+        source_labels: ["__meta_kubernetes_pod_label_app_kubernetes_io_name", "__meta_kubernetes_pod_label_app"],
+        regex: `${escapeRegex(d.name)};.*|.*;nvidia-dcgm-exporter`,
+        action: "keep",
+      },
+      { source_labels: ["__meta_kubernetes_pod_container_port_number"], regex: String(d.ports.metrics.port), action: "keep" },
+      ...commonRelabels("pod"),
+    ],
+  });
+
+  for (const job of SELF_JOBS) {
+    const spec = SELF_SERVICES[job];
+    jobs.push(podsJob(job, ns(spec), byAppName(spec.name), spec.ports[spec.metrics.port as keyof typeof spec.ports].name, spec.metrics.path, args));
+  }
+
+  const c = SERVICES.otelCollector;
+  jobs.push({
+    ...podsJob(COLLECTOR_METRICS_JOB, ns(c), byAppName(c.name), c.ports.promExporter.name, "/metrics", args),
+    // The exporter publishes the job and instance of the service that sent the metrics over OTLP.
+    honor_labels: true,
+    metric_relabel_configs: restrictedLabelRelabels(args.restrictedLabels),
+  });
+
+  jobs.push({
+    job_name: ANNOTATED_PODS_JOB,
+    ...limitsOf(ANNOTATED_PODS_JOB, args),
+    kubernetes_sd_configs: [{ role: "pod" }],
+    relabel_configs: [
+      { source_labels: ["__meta_kubernetes_pod_annotation_prometheus_io_scrape"], regex: "true", action: "keep" },
+      { source_labels: ["__meta_kubernetes_pod_annotation_prometheus_io_scheme"], regex: "(https?)", target_label: "__scheme__" },
+      { source_labels: ["__meta_kubernetes_pod_annotation_prometheus_io_path"], regex: "(.+)", target_label: "__metrics_path__" },
+      {
+        source_labels: ["__address__", "__meta_kubernetes_pod_annotation_prometheus_io_port"],
+        regex: "([^:]+)(?::\\d+)?;(\\d+)",
+        replacement: "$1:$2",
+        target_label: "__address__",
+      },
+      // The job names the application, so `service` (= job) is meaningful on these series too.
+      { source_labels: ["__meta_kubernetes_pod_label_app_kubernetes_io_name"], regex: "(.+)", target_label: "job" },
+      { source_labels: ["__meta_kubernetes_pod_annotation_prometheus_io_job"], regex: "(.+)", target_label: "job" },
+      ...commonRelabels("pod"),
+    ],
+    metric_relabel_configs: restrictedLabelRelabels(args.restrictedLabels),
+  });
+
+  const names = jobs.map((j) => j.job_name);
+  const duplicate = names.find((n, i) => names.indexOf(n) !== i);
+  if (duplicate) throw new Error(`scrape job ${JSON.stringify(duplicate)} is defined twice`);
+
+  const am = SERVICES.alertmanager;
+  return {
+    global: {
+      scrape_interval: args.scrapeInterval,
+      // A scrape must finish before the next one starts; 10s is Prometheus' default and enough for any exporter here.
+      scrape_timeout: durationSeconds(args.scrapeInterval) > 10 ? "10s" : args.scrapeInterval,
+      evaluation_interval: args.evaluationInterval,
+      external_labels: { cluster: args.clusterName, environment: args.environment },
+    },
+    rule_files: [`${args.rulesDir}/*.yml`],
+    alerting: {
+      // Every Alertmanager pod, never a load-balanced Service: each replica must get every alert for HA to work.
+      alertmanagers: [
+        {
+          api_version: "v2",
+          kubernetes_sd_configs: [{ role: "pod", namespaces: { names: [ns(am)] } }],
+          relabel_configs: [
+            byAppName(am.name),
+            { source_labels: ["__meta_kubernetes_pod_container_port_name"], regex: am.ports.http.name, action: "keep" },
+          ],
+        },
+      ],
+    },
+    scrape_configs: jobs,
+  };
+}
+
+/**
+ * The same config with static targets in place of Kubernetes discovery, for running Debian's Prometheus (built
+ * without Kubernetes SD) in tests. Jobs without targets are left out; each target gets the labels discovery would set.
+ */
+export function toStaticVariant(
+  config: PrometheusConfig,
+  targets: Readonly<Record<string, { readonly targets: readonly string[]; readonly namespace: string; readonly metricsPath?: string }>>,
+  alertmanagers: readonly string[],
+): PrometheusConfig {
+  const unknown = Object.keys(targets).filter((job) => !config.scrape_configs.some((j) => j.job_name === job));
+  if (unknown.length > 0) throw new Error(`static targets for unknown scrape jobs: ${unknown.join(", ")}`);
+  return {
+    ...config,
+    alerting: { alertmanagers: [{ api_version: "v2", static_configs: [{ targets: [...alertmanagers] }] }] },
+    scrape_configs: config.scrape_configs
+      .filter((j) => targets[j.job_name])
+      .map((j) => {
+        const t = targets[j.job_name];
+        const { kubernetes_sd_configs: _sd, relabel_configs: _relabel, ...rest } = j;
+        return {
+          ...rest,
+          ...(t.metricsPath ? { metrics_path: t.metricsPath } : {}),
+          static_configs: [{ targets: [...t.targets], labels: { namespace: t.namespace, service: j.job_name } }],
+        };
+      }),
+  };
+}
+
+export function prometheusYaml(config: PrometheusConfig): string {
+  return dump(config, { noRefs: true, lineWidth: -1 });
+}
+
+/**
+ * The size bound of the TSDB (`--storage.tsdb.retention.size`): 85% of the volume, so compaction and the WAL still fit
+ * when the bound is reached. Prometheus reads `GB`/`MB` as powers of 1024.
+ */
+export function retentionSizeFor(storageSize: string): string {
+  const bytes = quantityValue(storageSize) * 0.85;
+  const gib = Math.floor(bytes / 2 ** 30);
+  if (gib >= 1) return `${gib}GB`;
+  const mib = Math.floor(bytes / 2 ** 20);
+  if (mib < 64) throw new Error(`prometheus storage ${JSON.stringify(storageSize)} is too small: expected at least 76Mi`);
+  return `${mib}MB`;
+}
+
+/** Command-line flags of the Prometheus container. */
+export function prometheusArgs(p: { retention: string; storageSize: string; configFile: string; dataDir: string; port: number }): string[] {
+  return [
+    `--config.file=${p.configFile}`,
+    `--storage.tsdb.path=${p.dataDir}`,
+    `--storage.tsdb.retention.time=${p.retention}`,
+    `--storage.tsdb.retention.size=${retentionSizeFor(p.storageSize)}`,
+    `--web.listen-address=:${p.port}`,
+  ];
+}

@@ -1,0 +1,158 @@
+/**
+ * Prometheus: a StatefulSet with its TSDB on a claim per replica, prometheus.yml and the rule files in ConfigMaps
+ * (a config checksum rolls the pods), discovery RBAC limited to what the scrape jobs use, and a Service on 9090.
+ */
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { StackSettings } from "../config/schema";
+import { ImageSpec, imageTag } from "./images";
+import {
+  checksumAnnotation,
+  containerResources,
+  httpProbe,
+  labels as makeLabels,
+  podDisruptionBudget,
+  restrictedContainerSecurityContext,
+  restrictedPodSecurityContext,
+  selectorLabels,
+  spreadAcrossNodes,
+  startupProbe,
+  volumeClaimTemplate,
+} from "./kube";
+import { PrometheusConfig, prometheusArgs, prometheusYaml } from "./prometheus-config";
+import { SERVICES } from "./services";
+
+// Sibling directories: a volume mounted inside another read-only volume needs its mount point created there.
+export const PROMETHEUS_CONFIG_DIR = "/etc/prometheus/config";
+export const PROMETHEUS_RULES_DIR = "/etc/prometheus/rules";
+export const PROMETHEUS_DATA_DIR = "/prometheus";
+
+/** What discovery needs: the `pod` and `endpointslice` roles read pods, services and endpoint slices. Nothing else. */
+export const PROMETHEUS_DISCOVERY_RULES: k8s.types.input.rbac.v1.PolicyRule[] = [
+  { apiGroups: [""], resources: ["pods", "services"], verbs: ["get", "list", "watch"] },
+  { apiGroups: ["discovery.k8s.io"], resources: ["endpointslices"], verbs: ["get", "list", "watch"] },
+];
+
+export interface PrometheusArgs {
+  readonly namespace: pulumi.Input<string>;
+  /** Namespace name, for cluster-scoped object names. */
+  readonly namespaceName: string;
+  readonly settings: StackSettings["prometheus"];
+  readonly storageClass: string;
+  readonly image: ImageSpec;
+  /** The built prometheus.yml (its rule_files point at PROMETHEUS_RULES_DIR). */
+  readonly config: PrometheusConfig;
+  /** Rule file name -> YAML text. */
+  readonly ruleFiles: Readonly<Record<string, string>>;
+  /** Pulumi `protect` on the StatefulSet holding the data. */
+  readonly protect: boolean;
+}
+
+export class Prometheus extends pulumi.ComponentResource {
+  public readonly service: k8s.core.v1.Service;
+  public readonly statefulSet: k8s.apps.v1.StatefulSet;
+
+  constructor(name: string, args: PrometheusArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("observability:metrics:Prometheus", name, {}, opts);
+    const spec = SERVICES.prometheus;
+    const http = spec.ports.http;
+    const labels = makeLabels({ name: spec.name, component: "metrics-server", version: imageTag(args.image.ref) });
+    const selector = selectorLabels({ name: spec.name });
+    const ns = args.namespace;
+    const child = { parent: this };
+
+    const serviceAccount = new k8s.core.v1.ServiceAccount(`${name}-sa`, { metadata: { name: spec.name, namespace: ns, labels } }, child);
+    // Cluster-scoped names carry the namespace, so two stacks in one cluster do not collide.
+    const clusterName = `${args.namespaceName}-${spec.name}`;
+    const role = new k8s.rbac.v1.ClusterRole(`${name}-discovery`, { metadata: { name: clusterName, labels }, rules: PROMETHEUS_DISCOVERY_RULES }, child);
+    new k8s.rbac.v1.ClusterRoleBinding(
+      `${name}-discovery`,
+      {
+        metadata: { name: clusterName, labels },
+        roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: role.metadata.name },
+        subjects: [{ kind: "ServiceAccount", name: serviceAccount.metadata.name, namespace: ns }],
+      },
+      child,
+    );
+
+    const configData = { "prometheus.yml": prometheusYaml(args.config) };
+    const rulesData = { ...args.ruleFiles };
+    const configMap = new k8s.core.v1.ConfigMap(`${name}-config`, { metadata: { name: `${spec.name}-config`, namespace: ns, labels }, data: configData }, child);
+    const rulesMap = new k8s.core.v1.ConfigMap(`${name}-rules`, { metadata: { name: `${spec.name}-rules`, namespace: ns, labels }, data: rulesData }, child);
+
+    const headless = new k8s.core.v1.Service(
+      `${name}-headless`,
+      {
+        metadata: { name: `${spec.name}-headless`, namespace: ns, labels },
+        spec: { clusterIP: "None", selector, ports: [{ name: http.name, port: http.port, targetPort: http.name }] },
+      },
+      child,
+    );
+    this.service = new k8s.core.v1.Service(
+      `${name}-service`,
+      {
+        metadata: { name: spec.name, namespace: ns, labels },
+        spec: { type: "ClusterIP", selector, ports: [{ name: http.name, port: http.port, targetPort: http.name }] },
+      },
+      child,
+    );
+
+    const replicas = args.settings.replicas;
+    this.statefulSet = new k8s.apps.v1.StatefulSet(
+      `${name}-statefulset`,
+      {
+        metadata: { name: spec.name, namespace: ns, labels },
+        spec: {
+          replicas,
+          serviceName: headless.metadata.name,
+          podManagementPolicy: "Parallel",
+          selector: { matchLabels: selector },
+          template: {
+            metadata: { labels, annotations: checksumAnnotation(configData, rulesData) },
+            spec: {
+              serviceAccountName: serviceAccount.metadata.name,
+              securityContext: restrictedPodSecurityContext({ uid: args.image.uid }),
+              // Long enough to write the head block out instead of replaying the WAL on the next start.
+              terminationGracePeriodSeconds: 300,
+              ...(replicas > 1 ? { affinity: spreadAcrossNodes(selector) } : {}),
+              containers: [
+                {
+                  name: spec.name,
+                  image: args.image.ref,
+                  args: prometheusArgs({
+                    retention: args.settings.retention,
+                    storageSize: args.settings.storageSize,
+                    configFile: `${PROMETHEUS_CONFIG_DIR}/prometheus.yml`,
+                    dataDir: PROMETHEUS_DATA_DIR,
+                    port: http.port,
+                  }),
+                  ports: [{ name: http.name, containerPort: http.port }],
+                  readinessProbe: httpProbe("/-/ready", http.name, { periodSeconds: 5 }),
+                  livenessProbe: httpProbe("/-/healthy", http.name, { periodSeconds: 15, failureThreshold: 4 }),
+                  // WAL replay after a crash can take many minutes on a large head block.
+                  startupProbe: startupProbe("/-/ready", http.name, 1800),
+                  resources: containerResources(args.settings.resources),
+                  securityContext: restrictedContainerSecurityContext(),
+                  volumeMounts: [
+                    { name: "config", mountPath: PROMETHEUS_CONFIG_DIR, readOnly: true },
+                    { name: "rules", mountPath: PROMETHEUS_RULES_DIR, readOnly: true },
+                    { name: "data", mountPath: PROMETHEUS_DATA_DIR },
+                  ],
+                },
+              ],
+              volumes: [
+                { name: "config", configMap: { name: configMap.metadata.name } },
+                { name: "rules", configMap: { name: rulesMap.metadata.name } },
+              ],
+            },
+          },
+          volumeClaimTemplates: [volumeClaimTemplate("data", args.settings.storageSize, args.storageClass)],
+        },
+      },
+      { ...child, protect: args.protect },
+    );
+
+    if (replicas > 1) podDisruptionBudget(spec.name, ns, labels, selector, child);
+    this.registerOutputs({ service: this.service.metadata.name });
+  }
+}
