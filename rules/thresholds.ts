@@ -1,0 +1,44 @@
+/**
+ * The seed's alert thresholds and durations, in one place so dashboards draw the same lines the alerts fire on.
+ * Units are in the names; durations are Prometheus duration strings.
+ */
+
+/** Latency alerts: P95 above 2s. The seed gives no duration; 5m rides out a single slow burst. */
+export const LATENCY_P95_SECONDS = 2;
+export const LATENCY_QUANTILE = 0.95;
+export const LATENCY_FOR = "5m";
+
+/** Error-rate alerts: more than 1% of requests failing; no seed duration, 5m as for latency. */
+export const ERROR_RATIO = 0.01;
+export const ERROR_FOR = "5m";
+
+export const GPU_UTILIZATION_PERCENT = 90;
+export const GPU_MEMORY_PERCENT = 90;
+export const GPU_TEMPERATURE_CELSIUS = 85;
+export const GPU_FOR = "5m";
+
+export const DRIFT_WARNING = 0.15;
+export const DRIFT_CRITICAL = 0.25;
+export const DRIFT_FOR = "1m";
+
+/** A budget is exceeded once everything is used: the next allocation cannot fit. */
+export const BUDGET_EXCEEDED_RATIO = 1;
+export const BUDGET_EXCEEDED_FOR = "1m";
+export const BUDGET_WARNING_RATIO = 0.8;
+export const BUDGET_WARNING_FOR = "5m";
+
+export const SERVICE_DOWN_FOR = "2m";
+export const QUEUE_DEPTH = 100;
+export const QUEUE_DEPTH_FOR = "5m";
+
+export const POSTGRES_CONNECTIONS = 90;
+export const POSTGRES_FOR = "5m";
+export const REDIS_MEMORY_RATIO = 0.9;
+export const REDIS_FOR = "5m";
+
+/** Self-monitoring: long enough that a restart or one failed reload does not page. */
+export const META_FOR = "10m";
+/** Share of notifications that may fail before the notification path counts as broken. */
+export const NOTIFICATION_ERROR_RATIO = 0.01;
+/** A target over its sample limit is already down (ServiceDown); this says why. */
+export const SCRAPE_LIMIT_FOR = "5m";
