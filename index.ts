@@ -4,9 +4,11 @@
 import { loadStackConfig } from "./config";
 import { Alertmanager } from "./components/alertmanager";
 import { imageFor } from "./components/images";
+import { Loki } from "./components/loki";
 import { Namespaces } from "./components/namespaces";
 import { PROMETHEUS_RULES_DIR, Prometheus } from "./components/prometheus";
 import { buildPrometheusConfig, restrictedLabelsFrom } from "./components/prometheus-config";
+import { Promtail } from "./components/promtail";
 import { scrapeLimitsFor } from "./rules/cardinality";
 import { buildRuleFiles } from "./rules/rule-files";
 import { HIGH_CARDINALITY_ALLOWED, HIGH_CARDINALITY_LABELS } from "./telemetry/catalog";
@@ -53,7 +55,24 @@ const alertmanager = new Alertmanager("alertmanager", {
   protect: config.protectData,
 });
 
+const loki = new Loki("loki", {
+  namespace: servers,
+  settings: config.loki,
+  storageClass: config.storageClass,
+  image: imageFor("loki", config.images),
+  protect: config.protectData,
+});
+
+new Promtail("promtail", {
+  namespace: namespaces.agents.metadata.name,
+  namespaceName: config.agentsNamespace,
+  lokiNamespace: config.serversNamespace,
+  clusterName: config.clusterName,
+  image: imageFor("promtail", config.images),
+});
+
 export const serversNamespace = servers;
 export const agentsNamespace = namespaces.agents.metadata.name;
 export const prometheusService = prometheus.service.metadata.name;
 export const alertmanagerService = alertmanager.service.metadata.name;
+export const lokiService = loki.service.metadata.name;

@@ -3,6 +3,7 @@
  * Watchdog always fires so that an external dead-man's switch notices when alerts stop arriving at all.
  */
 import { M } from "../telemetry/catalog";
+import { LOG_META_ALERTS } from "./meta-logs";
 import { RATE_WINDOW } from "./promql";
 import { META_FOR, NOTIFICATION_ERROR_RATIO, SCRAPE_LIMIT_FOR } from "./thresholds";
 import { AlertRule, RuleGroup } from "./types";
@@ -80,4 +81,7 @@ export const META_ALERTS: readonly AlertRule[] = [
   },
 ];
 
-export const metaGroups = (): RuleGroup[] => [{ name: "meta", rules: META_ALERTS }];
+export const metaGroups = (): RuleGroup[] => [
+  { name: "meta", rules: META_ALERTS },
+  { name: "meta-logs", rules: LOG_META_ALERTS },
+];

@@ -42,3 +42,10 @@ export const META_FOR = "10m";
 export const NOTIFICATION_ERROR_RATIO = 0.01;
 /** A target over its sample limit is already down (ServiceDown); this says why. */
 export const SCRAPE_LIMIT_FOR = "5m";
+
+/** Share of Loki requests answered with a 5xx before the log store counts as failing. */
+export const LOKI_ERROR_RATIO = 0.05;
+/** Share of Promtail pushes that fail (any non-2xx) before the agent counts as unable to send. */
+export const PROMTAIL_ERROR_RATIO = 0.1;
+/** A log-pipeline target down this long: longer than a rolling restart of one pod. */
+export const LOG_TARGET_DOWN_FOR = "5m";

@@ -14,7 +14,7 @@ export type MetricType = "counter" | "gauge" | "histogram" | "summary";
 export type MetricUnit = "seconds" | "bytes" | "mebibytes" | "percent" | "ratio" | "celsius" | "score" | "boolean" | "count";
 
 /** Who produces the series. `recorded` families are published by this stack's recording rules. */
-export type MetricOrigin = "platform" | "recorded" | "dcgm-exporter" | "redis-exporter" | "postgres-exporter" | "prometheus" | "alertmanager";
+export type MetricOrigin = "platform" | "recorded" | "dcgm-exporter" | "redis-exporter" | "postgres-exporter" | "prometheus" | "alertmanager" | "loki" | "promtail";
 
 export interface MetricFamily<N extends string = string, T extends MetricType = MetricType, L extends string = string> {
   readonly name: N;
@@ -132,6 +132,12 @@ export const EXPORTER_METRICS = {
   alertmanagerNotificationsTotal: metric({ name: "alertmanager_notifications_total", type: "counter", unit: "count", help: "notification attempts per integration", labels: ["integration"], origin: "alertmanager" }),
   alertmanagerNotificationsFailedTotal: metric({ name: "alertmanager_notifications_failed_total", type: "counter", unit: "count", help: "failed notifications per integration", labels: ["integration", "reason"], origin: "alertmanager" }),
   alertmanagerConfigLastReloadSuccessful: metric({ name: "alertmanager_config_last_reload_successful", type: "gauge", unit: "boolean", help: "whether the last configuration reload succeeded", origin: "alertmanager" }),
+  // Loki self-monitoring
+  lokiRequestDurationSeconds: metric({ name: "loki_request_duration_seconds", type: "histogram", unit: "seconds", help: "HTTP and gRPC requests served by Loki", labels: ["route", "method", "status_code", "ws"], origin: "loki" }),
+  lokiDiscardedSamplesTotal: metric({ name: "loki_discarded_samples_total", type: "counter", unit: "count", help: "log lines Loki refused (rate limits, stream limits, too old, too long)", labels: ["reason", "tenant"], origin: "loki" }),
+  // Promtail self-monitoring
+  promtailRequestDurationSeconds: metric({ name: "promtail_request_duration_seconds", type: "histogram", unit: "seconds", help: "pushes from Promtail to Loki", labels: ["host", "status_code"], origin: "promtail" }),
+  promtailDroppedEntriesTotal: metric({ name: "promtail_dropped_entries_total", type: "counter", unit: "count", help: "log entries dropped after the retries ran out", labels: ["host", "reason"], origin: "promtail" }),
 } as const;
 
 /** Every family, by a camelCase key: `M.httpRequestDurationSeconds.name`. */

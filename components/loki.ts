@@ -1,0 +1,109 @@
+/**
+ * Loki single binary: a StatefulSet with chunks, index, WAL and compactor state on one claim, loki.yaml in a
+ * ConfigMap, a Service for pushes (Promtail, the collector's OTLP exporter) and queries (Grafana).
+ */
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { StackSettings } from "../config/schema";
+import { ImageSpec, imageTag } from "./images";
+import {
+  checksumAnnotation,
+  containerResources,
+  httpProbe,
+  labels as makeLabels,
+  restrictedContainerSecurityContext,
+  restrictedPodSecurityContext,
+  selectorLabels,
+  volumeClaimTemplate,
+} from "./kube";
+import { LOKI_DATA_DIR, buildLokiConfig, lokiYaml } from "./loki-config";
+import { SERVICES } from "./services";
+
+export const LOKI_CONFIG_DIR = "/etc/loki";
+
+export interface LokiArgs {
+  readonly namespace: pulumi.Input<string>;
+  readonly settings: StackSettings["loki"];
+  readonly storageClass: string;
+  readonly image: ImageSpec;
+  readonly protect: boolean;
+}
+
+export class Loki extends pulumi.ComponentResource {
+  public readonly service: k8s.core.v1.Service;
+  public readonly statefulSet: k8s.apps.v1.StatefulSet;
+
+  constructor(name: string, args: LokiArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("observability:logs:Loki", name, {}, opts);
+    const spec = SERVICES.loki;
+    const { http, grpc } = spec.ports;
+    const labels = makeLabels({ name: spec.name, component: "log-store", version: imageTag(args.image.ref) });
+    const selector = selectorLabels({ name: spec.name });
+    const ns = args.namespace;
+    const child = { parent: this };
+
+    const configData = { "loki.yaml": lokiYaml(buildLokiConfig({ settings: args.settings, httpPort: http.port, grpcPort: grpc.port })) };
+    const configMap = new k8s.core.v1.ConfigMap(`${name}-config`, { metadata: { name: `${spec.name}-config`, namespace: ns, labels }, data: configData }, child);
+
+    const ports = [
+      { name: http.name, port: http.port, targetPort: http.name },
+      { name: grpc.name, port: grpc.port, targetPort: grpc.name },
+    ];
+    const headless = new k8s.core.v1.Service(
+      `${name}-headless`,
+      { metadata: { name: `${spec.name}-headless`, namespace: ns, labels }, spec: { clusterIP: "None", selector, ports } },
+      child,
+    );
+    this.service = new k8s.core.v1.Service(
+      `${name}-service`,
+      { metadata: { name: spec.name, namespace: ns, labels }, spec: { type: "ClusterIP", selector, ports } },
+      child,
+    );
+
+    this.statefulSet = new k8s.apps.v1.StatefulSet(
+      `${name}-statefulset`,
+      {
+        metadata: { name: spec.name, namespace: ns, labels },
+        spec: {
+          // Single binary with an in-memory ring and a filesystem store: exactly one replica.
+          replicas: 1,
+          serviceName: headless.metadata.name,
+          selector: { matchLabels: selector },
+          template: {
+            metadata: { labels, annotations: checksumAnnotation(configData) },
+            spec: {
+              automountServiceAccountToken: false,
+              securityContext: restrictedPodSecurityContext({ uid: args.image.uid }),
+              // Flushes in-memory chunks to the volume on shutdown.
+              terminationGracePeriodSeconds: 300,
+              containers: [
+                {
+                  name: spec.name,
+                  image: args.image.ref,
+                  args: [`-config.file=${LOKI_CONFIG_DIR}/loki.yaml`, "-target=all"],
+                  ports: [
+                    { name: http.name, containerPort: http.port },
+                    { name: grpc.name, containerPort: grpc.port },
+                  ],
+                  // Not ready for about 15s while the ring settles.
+                  readinessProbe: httpProbe("/ready", http.name, { initialDelaySeconds: 15, periodSeconds: 10, failureThreshold: 6 }),
+                  livenessProbe: httpProbe("/ready", http.name, { initialDelaySeconds: 60, periodSeconds: 20, failureThreshold: 6 }),
+                  resources: containerResources(args.settings.resources),
+                  securityContext: restrictedContainerSecurityContext(),
+                  volumeMounts: [
+                    { name: "config", mountPath: LOKI_CONFIG_DIR, readOnly: true },
+                    { name: "data", mountPath: LOKI_DATA_DIR },
+                  ],
+                },
+              ],
+              volumes: [{ name: "config", configMap: { name: configMap.metadata.name } }],
+            },
+          },
+          volumeClaimTemplates: [volumeClaimTemplate("data", args.settings.storageSize, args.storageClass)],
+        },
+      },
+      { ...child, protect: args.protect },
+    );
+    this.registerOutputs({ service: this.service.metadata.name });
+  }
+}
