@@ -19,7 +19,7 @@ function violations(obj: K8sObject): string[] {
   } as unknown as ResourceValidationArgs;
   for (const p of policies()) {
     const validate = p.validateResource;
-    const fns = Array.isArray(validate) ? validate : [validate];
+    const fns = (Array.isArray(validate) ? validate : [validate]).filter((f) => f !== undefined);
     for (const fn of fns) fn(args, (message: string) => out.push(`[${p.name}] ${message}`));
   }
   return out;
