@@ -336,6 +336,14 @@ export function retentionSizeFor(storageSize: string): string {
   return `${mib}MB`;
 }
 
+/**
+ * `--rules.alert.for-grace-period`. Prometheus restores a pending alert's `for` clock after a restart only for alerts
+ * whose `for` is at least this; the default (10m) is longer than every `for` of the seed, so each restart (every rule
+ * or config change rolls the pod) would start their clocks again. At 1m all of them keep their pending time, and an
+ * alert restored close to firing still waits a minute of fresh data first.
+ */
+export const FOR_GRACE_PERIOD = "1m";
+
 /** Command-line flags of the Prometheus container. */
 export function prometheusArgs(p: { retention: string; storageSize: string; configFile: string; dataDir: string; port: number }): string[] {
   return [
@@ -343,6 +351,7 @@ export function prometheusArgs(p: { retention: string; storageSize: string; conf
     `--storage.tsdb.path=${p.dataDir}`,
     `--storage.tsdb.retention.time=${p.retention}`,
     `--storage.tsdb.retention.size=${retentionSizeFor(p.storageSize)}`,
+    `--rules.alert.for-grace-period=${FOR_GRACE_PERIOD}`,
     `--web.listen-address=:${p.port}`,
   ];
 }

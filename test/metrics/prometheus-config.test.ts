@@ -1,11 +1,13 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
+import { durationSeconds } from "../../config/fields";
 import { parseStackConfig } from "../../config/parse";
 import { SOURCE_NAMES } from "../../config/schema";
 import {
   ANNOTATED_PODS_JOB,
   COLLECTOR_METRICS_JOB,
+  FOR_GRACE_PERIOD,
   PrometheusConfigArgs,
   SELF_JOBS,
   buildPrometheusConfig,
@@ -16,7 +18,7 @@ import {
   toStaticVariant,
 } from "../../components/prometheus-config";
 import { scrapeLimitsFor } from "../../rules/cardinality";
-import { buildRuleFiles } from "../../rules/rule-files";
+import { allAlerts, buildRuleFiles } from "../../rules/rule-files";
 import { HIGH_CARDINALITY_ALLOWED, HIGH_CARDINALITY_LABELS } from "../../telemetry/catalog";
 import { requireTool, runTool } from "../support/tools";
 
@@ -142,8 +144,14 @@ describe("prometheus flags", () => {
       "--storage.tsdb.path=/prometheus",
       "--storage.tsdb.retention.time=90d",
       "--storage.tsdb.retention.size=85GB",
+      "--rules.alert.for-grace-period=1m",
       "--web.listen-address=:9090",
     ]);
+  });
+
+  it("restores the pending time of every alert with a `for` after a restart", () => {
+    const fors = allAlerts().flatMap((a) => (a.for === undefined ? [] : [durationSeconds(a.for)]));
+    expect(durationSeconds(FOR_GRACE_PERIOD)).toBeLessThanOrEqual(Math.min(...fors));
   });
 });
 
