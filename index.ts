@@ -4,8 +4,10 @@
 import { loadStackConfig } from "./config";
 import { Alertmanager } from "./components/alertmanager";
 import { imageFor } from "./components/images";
+import { Jaeger } from "./components/jaeger";
 import { Loki } from "./components/loki";
 import { Namespaces } from "./components/namespaces";
+import { OtelCollector } from "./components/otel-collector";
 import { PROMETHEUS_RULES_DIR, Prometheus } from "./components/prometheus";
 import { buildPrometheusConfig, restrictedLabelsFrom } from "./components/prometheus-config";
 import { Promtail } from "./components/promtail";
@@ -63,6 +65,23 @@ const loki = new Loki("loki", {
   protect: config.protectData,
 });
 
+const otelCollector = new OtelCollector("otel-collector", {
+  namespace: servers,
+  namespaceName: config.serversNamespace,
+  settings: config.otelCollector,
+  environment: config.environment,
+  clusterName: config.clusterName,
+  image: imageFor("otelCollector", config.images),
+});
+
+const jaeger = new Jaeger("jaeger", {
+  namespace: servers,
+  settings: config.jaeger,
+  storageClass: config.storageClass,
+  image: imageFor("jaeger", config.images),
+  protect: config.protectData,
+});
+
 new Promtail("promtail", {
   namespace: namespaces.agents.metadata.name,
   namespaceName: config.agentsNamespace,
@@ -76,3 +95,5 @@ export const agentsNamespace = namespaces.agents.metadata.name;
 export const prometheusService = prometheus.service.metadata.name;
 export const alertmanagerService = alertmanager.service.metadata.name;
 export const lokiService = loki.service.metadata.name;
+export const otelCollectorService = otelCollector.service.metadata.name;
+export const jaegerService = jaeger.service.metadata.name;

@@ -10,7 +10,7 @@ export interface Problem {
   readonly message: string;
 }
 
-export type FieldKind = "string" | "number" | "boolean" | "object" | "map" | "union";
+export type FieldKind = "string" | "number" | "boolean" | "object" | "map" | "union" | "list";
 
 export interface Field<T> {
   readonly kind: FieldKind;
@@ -256,6 +256,26 @@ export function labelMap(opts: Common<Record<string, string>>): Field<Record<str
       }
     }
     return ok ? out : undefined;
+  });
+}
+
+/** A list of values of one field type, each checked by `item`; a repeated value is an error. */
+export function listOf<T>(item: Field<T>, opts: Common<T[]>): Field<T[]> {
+  const allowed = `a list whose items are each ${item.type}`;
+  return make("list", allowed, opts, (value, key, problems) => {
+    if (!Array.isArray(value)) return fail(problems, key, value, allowed);
+    const before = problems.length;
+    const out: T[] = [];
+    value.forEach((v, i) => {
+      const parsed = item.check(v, `${key}[${i}]`, problems);
+      if (parsed === undefined) return;
+      if (out.some((o) => JSON.stringify(o) === JSON.stringify(parsed))) {
+        problems.push({ key: `${key}[${i}]`, message: `got ${show(v)} a second time; expected each value once` });
+        return;
+      }
+      out.push(parsed);
+    });
+    return problems.length === before ? out : undefined;
   });
 }
 

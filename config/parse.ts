@@ -104,4 +104,11 @@ function crossChecks(c: StackSettings, problems: Problem[]): void {
       message: `got ${JSON.stringify(c.agentsNamespace)}; expected a namespace other than serversNamespace (the two carry different Pod Security levels)`,
     });
   }
+  const aliasIndex = c.otelCollector.platformNamespaces.indexOf(c.serversNamespace);
+  if (aliasIndex >= 0) {
+    problems.push({
+      key: key(`otelCollector.platformNamespaces[${aliasIndex}]`),
+      message: `got ${JSON.stringify(c.serversNamespace)}; expected a namespace other than serversNamespace, where the collector's own Service has that name`,
+    });
+  }
 }

@@ -12,6 +12,7 @@ import {
   imageRef,
   integer,
   labelMap,
+  listOf,
   object,
   oneOf,
   port,
@@ -122,6 +123,12 @@ export const otelCollectorField = object(
     batchTimeout: duration({ syntax: "go", description: "batch processor timeout", default: "10s" }),
     batchSize: integer({ description: "batch processor send_batch_size (spans, log records or metric points)", default: 1024, min: 1 }),
     resources: resources("collector container resources", "200m", "640Mi", "768Mi"),
+    platformNamespaces: listOf(dnsLabel({ description: "a namespace of the platform" }), {
+      description:
+        "existing namespaces that get an ExternalName Service `otel-collector` pointing at the collector, so the specification's http://otel-collector:4317 resolves there unchanged",
+      default: [],
+    }),
+    clusterDomain: dnsSubdomain({ description: "the cluster's DNS domain, which the ExternalName Services' targets end with", default: "cluster.local" }),
   },
 );
 

@@ -49,3 +49,17 @@ export const LOKI_ERROR_RATIO = 0.05;
 export const PROMTAIL_ERROR_RATIO = 0.1;
 /** A log-pipeline target down this long: longer than a rolling restart of one pod. */
 export const LOG_TARGET_DOWN_FOR = "5m";
+
+/** Share of a signal the collector may refuse or fail to export before the trace pipeline counts as losing data. */
+export const COLLECTOR_LOSS_RATIO = 0.01;
+/** Sustained memory-limiter refusals: past a burst, the collector is too small for its load. */
+export const COLLECTOR_MEMORY_FOR = "5m";
+/** An exporter's sending queue this full drops new data on the next burst. */
+export const COLLECTOR_QUEUE_FULL_RATIO = 0.8;
+export const COLLECTOR_QUEUE_FOR = "5m";
+/** Share of Jaeger trace-store reads that may fail before queries count as broken. */
+export const JAEGER_READ_ERROR_RATIO = 0.05;
+/** A trace-pipeline target down this long: longer than a rollout of one pod. */
+export const TRACE_TARGET_DOWN_FOR = "5m";
+/** Jaeger failing to write spans to Badger: the spans are gone, so this fires sooner than other meta alerts. */
+export const JAEGER_STORAGE_FOR = "5m";

@@ -14,7 +14,7 @@ export type MetricType = "counter" | "gauge" | "histogram" | "summary";
 export type MetricUnit = "seconds" | "bytes" | "mebibytes" | "percent" | "ratio" | "celsius" | "score" | "boolean" | "count";
 
 /** Who produces the series. `recorded` families are published by this stack's recording rules. */
-export type MetricOrigin = "platform" | "recorded" | "dcgm-exporter" | "redis-exporter" | "postgres-exporter" | "prometheus" | "alertmanager" | "loki" | "promtail";
+export type MetricOrigin = "platform" | "recorded" | "dcgm-exporter" | "redis-exporter" | "postgres-exporter" | "prometheus" | "alertmanager" | "loki" | "promtail" | "otel-collector" | "jaeger";
 
 export interface MetricFamily<N extends string = string, T extends MetricType = MetricType, L extends string = string> {
   readonly name: N;
@@ -138,6 +138,30 @@ export const EXPORTER_METRICS = {
   // Promtail self-monitoring
   promtailRequestDurationSeconds: metric({ name: "promtail_request_duration_seconds", type: "histogram", unit: "seconds", help: "pushes from Promtail to Loki", labels: ["host", "status_code"], origin: "promtail" }),
   promtailDroppedEntriesTotal: metric({ name: "promtail_dropped_entries_total", type: "counter", unit: "count", help: "log entries dropped after the retries ran out", labels: ["host", "reason"], origin: "promtail" }),
+  // Collector internal telemetry; Jaeger v2 is built on the collector and exposes the same families.
+  otelcolReceiverAcceptedSpansTotal: metric({ name: "otelcol_receiver_accepted_spans_total", type: "counter", unit: "count", help: "spans pushed into the pipeline", labels: ["receiver", "transport"], origin: "otel-collector" }),
+  otelcolReceiverRefusedSpansTotal: metric({ name: "otelcol_receiver_refused_spans_total", type: "counter", unit: "count", help: "spans that could not be pushed into the pipeline", labels: ["receiver", "transport"], origin: "otel-collector" }),
+  otelcolReceiverAcceptedLogRecordsTotal: metric({ name: "otelcol_receiver_accepted_log_records_total", type: "counter", unit: "count", help: "log records pushed into the pipeline", labels: ["receiver", "transport"], origin: "otel-collector" }),
+  otelcolReceiverAcceptedMetricPointsTotal: metric({ name: "otelcol_receiver_accepted_metric_points_total", type: "counter", unit: "count", help: "metric points pushed into the pipeline", labels: ["receiver", "transport"], origin: "otel-collector" }),
+  otelcolExporterSentSpansTotal: metric({ name: "otelcol_exporter_sent_spans_total", type: "counter", unit: "count", help: "spans sent to the destination", labels: ["exporter"], origin: "otel-collector" }),
+  otelcolExporterSendFailedSpansTotal: metric({ name: "otelcol_exporter_send_failed_spans_total", type: "counter", unit: "count", help: "spans the exporter failed to send", labels: ["exporter"], origin: "otel-collector" }),
+  otelcolExporterQueueSize: metric({ name: "otelcol_exporter_queue_size", type: "gauge", unit: "count", help: "batches in the sending queue", labels: ["exporter", "data_type"], origin: "otel-collector" }),
+  otelcolExporterQueueCapacity: metric({ name: "otelcol_exporter_queue_capacity", type: "gauge", unit: "count", help: "capacity of the sending queue", labels: ["exporter", "data_type"], origin: "otel-collector" }),
+  // Collector internal telemetry read by the trace-pipeline alerts, as the collector's Prometheus reader names them
+  // (components/otel-collector-config.ts `prometheusReader`: counters with `_total`, no unit suffixes).
+  otelcolReceiverRefusedLogRecordsTotal: metric({ name: "otelcol_receiver_refused_log_records_total", type: "counter", unit: "count", help: "log records that could not be pushed into the pipeline", labels: ["receiver", "transport"], origin: "otel-collector" }),
+  otelcolReceiverRefusedMetricPointsTotal: metric({ name: "otelcol_receiver_refused_metric_points_total", type: "counter", unit: "count", help: "metric points that could not be pushed into the pipeline", labels: ["receiver", "transport"], origin: "otel-collector" }),
+  otelcolExporterSentLogRecordsTotal: metric({ name: "otelcol_exporter_sent_log_records_total", type: "counter", unit: "count", help: "log records sent to the destination", labels: ["exporter"], origin: "otel-collector" }),
+  otelcolExporterSentMetricPointsTotal: metric({ name: "otelcol_exporter_sent_metric_points_total", type: "counter", unit: "count", help: "metric points sent to the destination", labels: ["exporter"], origin: "otel-collector" }),
+  otelcolExporterSendFailedLogRecordsTotal: metric({ name: "otelcol_exporter_send_failed_log_records_total", type: "counter", unit: "count", help: "log records the exporter failed to send", labels: ["exporter"], origin: "otel-collector" }),
+  otelcolExporterSendFailedMetricPointsTotal: metric({ name: "otelcol_exporter_send_failed_metric_points_total", type: "counter", unit: "count", help: "metric points the exporter failed to send", labels: ["exporter"], origin: "otel-collector" }),
+  // The memory limiter's own counters, renamed with the `memory_limiter` prefix in collector 0.155.
+  otelcolProcessorMemoryLimiterRefusedSpansTotal: metric({ name: "otelcol_processor_memory_limiter_refused_spans_total", type: "counter", unit: "count", help: "spans the memory limiter refused", labels: ["processor"], origin: "otel-collector" }),
+  otelcolProcessorMemoryLimiterRefusedLogRecordsTotal: metric({ name: "otelcol_processor_memory_limiter_refused_log_records_total", type: "counter", unit: "count", help: "log records the memory limiter refused", labels: ["processor"], origin: "otel-collector" }),
+  otelcolProcessorMemoryLimiterRefusedMetricPointsTotal: metric({ name: "otelcol_processor_memory_limiter_refused_metric_points_total", type: "counter", unit: "count", help: "metric points the memory limiter refused", labels: ["processor"], origin: "otel-collector" }),
+  // Jaeger v2: reads of the trace store (query API, UI); writes show as the collector families with
+  // exporter="jaeger_storage_exporter".
+  jaegerStorageRequestsTotal: metric({ name: "jaeger_storage_requests_total", type: "counter", unit: "count", help: "trace-store reads by operation and result (ok, err)", labels: ["name", "role", "operation", "result"], origin: "jaeger" }),
 } as const;
 
 /** Every family, by a camelCase key: `M.httpRequestDurationSeconds.name`. */

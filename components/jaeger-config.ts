@@ -1,0 +1,116 @@
+/**
+ * config.yaml for Jaeger v2 (2.20): OTLP and Jaeger gRPC receivers, Badger on the mounted volume with the configured
+ * span TTL, the query service and UI on 16686, healthcheckv2 for the probes and internal metrics for the scrape.
+ * Jaeger v2 is built on the collector framework, so its config has the collector's shape.
+ */
+import { dump } from "js-yaml";
+import { durationSeconds } from "../config/fields";
+import { StackSettings } from "../config/schema";
+import { PrometheusReader, prometheusReader } from "./otel-collector-config";
+import { SERVICES } from "./services";
+
+/** Where the Badger volume is mounted. */
+export const JAEGER_DATA_DIR = "/badger";
+/** The one storage backend, named in the query extension and the storage exporter. */
+export const JAEGER_STORAGE = "badger_main";
+
+/** Every interface: Jaeger's own sample configs leave endpoints empty, which means localhost. */
+const ANY = "0.0.0.0";
+
+export interface JaegerConfigArgs {
+  readonly settings: Pick<StackSettings["jaeger"], "spanRetention">;
+}
+
+type Endpoint = { endpoint: string };
+
+export interface JaegerConfig {
+  service: {
+    extensions: string[];
+    pipelines: { traces: { receivers: string[]; processors: string[]; exporters: string[] } };
+    telemetry: {
+      resource: Record<string, string>;
+      logs: { level: string };
+      metrics: { level: "normal"; readers: PrometheusReader[] };
+    };
+  };
+  extensions: {
+    healthcheckv2: { use_v2: true; http: Endpoint & { status: { enabled: true; path: string } } };
+    jaeger_query: { storage: { traces: string }; http: Endpoint; grpc: Endpoint };
+    jaeger_storage: {
+      backends: Record<
+        string,
+        {
+          badger: {
+            directories: { keys: string; values: string };
+            ephemeral: false;
+            ttl: { spans: string };
+            maintenance_interval: string;
+            metrics_update_interval: string;
+          };
+        }
+      >;
+    };
+  };
+  receivers: { otlp: { protocols: { grpc: Endpoint; http: Endpoint } }; jaeger: { protocols: { grpc: Endpoint } } };
+  processors: { batch: Record<string, never> };
+  exporters: { jaeger_storage_exporter: { trace_storage: string } };
+}
+
+const at = (port: number): Endpoint => ({ endpoint: `${ANY}:${port}` });
+
+export function buildJaegerConfig(args: JaegerConfigArgs): JaegerConfig {
+  const retention = args.settings.spanRetention;
+  if (durationSeconds(retention) < 3600) {
+    throw new Error(`jaeger span retention ${JSON.stringify(retention)} must be at least 1h`);
+  }
+  const p = SERVICES.jaeger.ports;
+  return {
+    service: {
+      extensions: ["jaeger_storage", "jaeger_query", "healthcheckv2"],
+      pipelines: {
+        // The collector sends OTLP; the Jaeger gRPC receiver serves the seed's 14250 for clients that bypass it.
+        traces: { receivers: ["otlp", "jaeger"], processors: ["batch"], exporters: ["jaeger_storage_exporter"] },
+      },
+      telemetry: {
+        resource: { "service.name": "jaeger" },
+        logs: { level: "info" },
+        // The collector's reader, so both expose the same metric names to the alerts.
+        metrics: { level: "normal", readers: [prometheusReader(p.metrics.port)] },
+      },
+    },
+    extensions: {
+      healthcheckv2: { use_v2: true, http: { ...at(p.health.port), status: { enabled: true, path: "/status" } } },
+      jaeger_query: {
+        storage: { traces: JAEGER_STORAGE },
+        http: at(p.ui.port),
+        // The query gRPC API is not in the seed's port table and no Service exposes it: keep it inside the pod.
+        grpc: { endpoint: "localhost:16685" },
+      },
+      jaeger_storage: {
+        backends: {
+          [JAEGER_STORAGE]: {
+            badger: {
+              // On the volume: the defaults sit next to the binary, on the read-only root filesystem.
+              directories: { keys: `${JAEGER_DATA_DIR}/data/keys`, values: `${JAEGER_DATA_DIR}/data/values` },
+              // Badger's default is ephemeral (a temporary directory), which loses every span on restart.
+              ephemeral: false,
+              ttl: { spans: retention },
+              maintenance_interval: "5m",
+              metrics_update_interval: "10s",
+            },
+          },
+        },
+      },
+    },
+    receivers: {
+      otlp: { protocols: { grpc: at(p.otlpGrpc.port), http: at(p.otlpHttp.port) } },
+      jaeger: { protocols: { grpc: at(p.grpc.port) } },
+    },
+    processors: { batch: {} },
+    exporters: { jaeger_storage_exporter: { trace_storage: JAEGER_STORAGE } },
+  };
+}
+
+export function jaegerYaml(config: JaegerConfig): string {
+  return dump(config, { noRefs: true, lineWidth: -1 });
+}

@@ -1,0 +1,126 @@
+/**
+ * Jaeger v2: one replica with Badger on a PersistentVolumeClaim, config.yaml in a ConfigMap, and the Service `jaeger`
+ * for the collector's OTLP export, the seed's gRPC port and the UI and query API (Grafana's datasource).
+ *
+ * A Deployment with the Recreate strategy rather than a StatefulSet: Badger is single-node and locks its directory, so
+ * there is never a second replica to name or order, and Recreate guarantees the old pod has released the
+ * ReadWriteOnce volume and the lock before the new one starts. The claim is a resource of its own, so it outlives the
+ * Deployment and carries `protect` by itself.
+ */
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { StackSettings } from "../config/schema";
+import { ImageSpec, imageTag } from "./images";
+import {
+  checksumAnnotation,
+  containerResources,
+  httpProbe,
+  labels as makeLabels,
+  restrictedContainerSecurityContext,
+  restrictedPodSecurityContext,
+  selectorLabels,
+  startupProbe,
+  volumeClaimTemplate,
+} from "./kube";
+import { JAEGER_DATA_DIR, buildJaegerConfig, jaegerYaml } from "./jaeger-config";
+import { PortSpec, SERVICES } from "./services";
+
+export const JAEGER_CONFIG_DIR = "/etc/jaeger";
+
+export interface JaegerArgs {
+  readonly namespace: pulumi.Input<string>;
+  readonly settings: StackSettings["jaeger"];
+  readonly storageClass: string;
+  readonly image: ImageSpec;
+  /** Pulumi `protect` on the claim holding the spans and on the Deployment using it. */
+  readonly protect: boolean;
+}
+
+export class Jaeger extends pulumi.ComponentResource {
+  public readonly service: k8s.core.v1.Service;
+  public readonly deployment: k8s.apps.v1.Deployment;
+  public readonly claim: k8s.core.v1.PersistentVolumeClaim;
+
+  constructor(name: string, args: JaegerArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("observability:traces:Jaeger", name, {}, opts);
+    const spec = SERVICES.jaeger;
+    const ports = spec.ports;
+    const labels = makeLabels({ name: spec.name, component: "trace-store", version: imageTag(args.image.ref) });
+    const selector = selectorLabels({ name: spec.name });
+    const ns = args.namespace;
+    const child = { parent: this };
+
+    const configData = { "config.yaml": jaegerYaml(buildJaegerConfig({ settings: args.settings })) };
+    const configMap = new k8s.core.v1.ConfigMap(`${name}-config`, { metadata: { name: `${spec.name}-config`, namespace: ns, labels }, data: configData }, child);
+
+    const claimSpec = volumeClaimTemplate("data", args.settings.storageSize, args.storageClass).spec;
+    this.claim = new k8s.core.v1.PersistentVolumeClaim(
+      `${name}-data`,
+      { metadata: { name: `${spec.name}-data`, namespace: ns, labels }, spec: claimSpec },
+      { ...child, protect: args.protect },
+    );
+
+    this.service = new k8s.core.v1.Service(
+      `${name}-service`,
+      {
+        metadata: { name: spec.name, namespace: ns, labels },
+        spec: {
+          type: "ClusterIP",
+          selector,
+          ports: Object.values(ports).map((p: PortSpec) => ({ name: p.name, port: p.port, targetPort: p.name, protocol: p.protocol ?? "TCP" })),
+        },
+      },
+      child,
+    );
+
+    this.deployment = new k8s.apps.v1.Deployment(
+      `${name}-deployment`,
+      {
+        metadata: { name: spec.name, namespace: ns, labels },
+        spec: {
+          // Badger is single-node: exactly one replica, and the old one gone before the next opens the store.
+          replicas: 1,
+          strategy: { type: "Recreate" },
+          selector: { matchLabels: selector },
+          template: {
+            metadata: { labels, annotations: checksumAnnotation(configData) },
+            spec: {
+              automountServiceAccountToken: false,
+              // fsGroup = the image's UID (10001) makes the fresh volume writable for Badger.
+              securityContext: restrictedPodSecurityContext({ uid: args.image.uid }),
+              // Badger flushes its memtables and closes the value log on shutdown.
+              terminationGracePeriodSeconds: 60,
+              containers: [
+                {
+                  name: spec.name,
+                  image: args.image.ref,
+                  args: ["--config", `${JAEGER_CONFIG_DIR}/config.yaml`],
+                  ports: Object.values(ports).map((p: PortSpec) => ({ name: p.name, containerPort: p.port, protocol: p.protocol ?? "TCP" })),
+                  readinessProbe: httpProbe("/status", ports.health.name, { periodSeconds: 10 }),
+                  livenessProbe: httpProbe("/status", ports.health.name, { periodSeconds: 20, failureThreshold: 6 }),
+                  // Opening a large Badger store replays its value log; give it minutes before liveness counts.
+                  startupProbe: startupProbe("/status", ports.health.name, 600),
+                  resources: containerResources(args.settings.resources),
+                  securityContext: restrictedContainerSecurityContext(),
+                  volumeMounts: [
+                    { name: "config", mountPath: JAEGER_CONFIG_DIR, readOnly: true },
+                    { name: "data", mountPath: JAEGER_DATA_DIR },
+                    // The image declares /tmp a volume; with a read-only root it must be mounted to be writable.
+                    { name: "tmp", mountPath: "/tmp" },
+                  ],
+                },
+              ],
+              volumes: [
+                { name: "config", configMap: { name: configMap.metadata.name } },
+                { name: "data", persistentVolumeClaim: { claimName: this.claim.metadata.name } },
+                { name: "tmp", emptyDir: { sizeLimit: "64Mi" } },
+              ],
+            },
+          },
+        },
+      },
+      { ...child, protect: args.protect },
+    );
+    this.registerOutputs({ service: this.service.metadata.name });
+  }
+}
