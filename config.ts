@@ -13,6 +13,8 @@ export interface StackSecrets {
   readonly slackWebhookUrl: pulumi.Output<string>;
   readonly grafanaAdminPassword?: pulumi.Output<string>;
   readonly heartbeatUrl?: pulumi.Output<string>;
+  readonly postgresPassword?: pulumi.Output<string>;
+  readonly redisPassword?: pulumi.Output<string>;
 }
 
 export interface StackConfig extends StackSettings {
@@ -33,6 +35,8 @@ export function loadStackConfig(): StackConfig {
       slackWebhookUrl: pulumi.secret(secrets.slackWebhookUrl),
       grafanaAdminPassword: asSecret(secrets.grafanaAdminPassword),
       heartbeatUrl: asSecret(secrets.heartbeatUrl),
+      postgresPassword: asSecret(secrets.postgresPassword),
+      redisPassword: asSecret(secrets.redisPassword),
     },
   };
 }

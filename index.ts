@@ -3,6 +3,9 @@
  */
 import { loadStackConfig } from "./config";
 import { Alertmanager } from "./components/alertmanager";
+import { DcgmExporter } from "./components/dcgm-exporter";
+import { PostgresExporter, RedisExporter } from "./components/exporters";
+import { Grafana } from "./components/grafana";
 import { imageFor } from "./components/images";
 import { Jaeger } from "./components/jaeger";
 import { Loki } from "./components/loki";
@@ -90,6 +93,34 @@ new Promtail("promtail", {
   image: imageFor("promtail", config.images),
 });
 
+const grafana = new Grafana("grafana", {
+  namespace: servers,
+  serversNamespace: config.serversNamespace,
+  settings: config.grafana,
+  scrapeInterval: config.prometheus.scrapeInterval,
+  storageClass: config.storageClass,
+  image: imageFor("grafana", config.images),
+  adminPassword: config.secrets.grafanaAdminPassword,
+  postgres: config.postgres.enabled ? config.postgres : undefined,
+  postgresPassword: config.secrets.postgresPassword,
+  protect: config.protectData,
+});
+
+if (config.gpu.deployDcgmExporter) {
+  new DcgmExporter("dcgm-exporter", { namespace: namespaces.agents.metadata.name, settings: config.gpu, image: imageFor("dcgmExporter", config.images) });
+}
+if (config.redis.enabled) {
+  new RedisExporter("redis-exporter", { namespace: servers, settings: config.redis, image: imageFor("redisExporter", config.images), password: config.secrets.redisPassword });
+}
+if (config.postgres.enabled) {
+  new PostgresExporter("postgres-exporter", {
+    namespace: servers,
+    settings: config.postgres,
+    image: imageFor("postgresExporter", config.images),
+    password: config.secrets.postgresPassword,
+  });
+}
+
 export const serversNamespace = servers;
 export const agentsNamespace = namespaces.agents.metadata.name;
 export const prometheusService = prometheus.service.metadata.name;
@@ -97,3 +128,6 @@ export const alertmanagerService = alertmanager.service.metadata.name;
 export const lokiService = loki.service.metadata.name;
 export const otelCollectorService = otelCollector.service.metadata.name;
 export const jaegerService = jaeger.service.metadata.name;
+export const grafanaService = grafana.service.metadata.name;
+/** Generated unless set in config; read it with `pulumi stack output --show-secrets grafanaAdminPassword`. */
+export const grafanaAdminPassword = grafana.adminPassword;

@@ -245,13 +245,26 @@ export const stackSchema = {
     pattern: /^https?:\/\/[^\s]+$/,
     allowed: "an http or https URL",
   }),
+  postgresPassword: secret({
+    description:
+      "password of postgres.user, used by postgres_exporter and the Grafana PostgreSQL datasource (secret; unset: they connect without a password)",
+    required: false,
+    pattern: /^[^\r\n]+$/,
+    allowed: "a non-empty password on one line",
+  }),
+  redisPassword: secret({
+    description: "password of the platform's Redis for redis_exporter (secret; unset: no AUTH)",
+    required: false,
+    pattern: /^[^\r\n]+$/,
+    allowed: "a non-empty password on one line",
+  }),
 };
 
 export type StackSchema = typeof stackSchema;
 export type TopLevelKey = keyof StackSchema;
 
 /** Keys whose values are secrets (a test checks this list against the fields marked secret). */
-export const SECRET_KEYS = ["slackWebhookUrl", "grafanaAdminPassword", "heartbeatUrl"] as const satisfies readonly TopLevelKey[];
+export const SECRET_KEYS = ["slackWebhookUrl", "grafanaAdminPassword", "heartbeatUrl", "postgresPassword", "redisPassword"] as const satisfies readonly TopLevelKey[];
 export type SecretKey = (typeof SECRET_KEYS)[number];
 /** The parsed non-secret settings. */
 export type StackSettings = Omit<ObjectOf<StackSchema>, SecretKey>;
@@ -260,4 +273,6 @@ export interface SecretValues {
   slackWebhookUrl: string;
   grafanaAdminPassword?: string;
   heartbeatUrl?: string;
+  postgresPassword?: string;
+  redisPassword?: string;
 }

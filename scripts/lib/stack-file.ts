@@ -13,6 +13,8 @@ export const SECRET_PLACEHOLDERS: Record<(typeof SECRET_KEYS)[number], string> =
   slackWebhookUrl: "https://hooks.slack.invalid/render-placeholder",
   grafanaAdminPassword: "render-placeholder-password",
   heartbeatUrl: "https://heartbeat.invalid/render-placeholder",
+  postgresPassword: "render-placeholder-postgres-password",
+  redisPassword: "render-placeholder-redis-password",
 };
 
 export interface StackFileConfig {
