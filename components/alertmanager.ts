@@ -8,6 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { StackSettings } from "../config/schema";
 import { ALERTMANAGER_SECRET_DIR, HEARTBEAT_URL_KEY, SLACK_WEBHOOK_URL_KEY, alertmanagerYaml } from "./alertmanager-config";
 import { ImageSpec, imageTag } from "./images";
+import { ALERT_RESEND_DELAY } from "./prometheus-config";
 import {
   checksumAnnotation,
   containerResources,
@@ -133,6 +134,10 @@ export class Alertmanager extends pulumi.ComponentResource {
                     `--storage.path=${ALERTMANAGER_DATA_DIR}`,
                     `--web.listen-address=:${http.port}`,
                     `--web.external-url=${externalUrl}`,
+                    // After a restart Alertmanager holds no alerts until Prometheus re-sends them; alerts that started
+                    // long ago are flushed at once, so an inhibited one can go out before its inhibiting alert is back
+                    // (prometheus/alertmanager#4064, seen in test/e2e). Dispatch waits one resend delay instead.
+                    `--dispatch.start-delay=${ALERT_RESEND_DELAY}`,
                     ...clusterArgs(replicas, spec.name, headlessName, args.namespaceName, clusterTcp.port),
                   ],
                   env: [{ name: "POD_IP", valueFrom: { fieldRef: { fieldPath: "status.podIP" } } }],

@@ -344,6 +344,12 @@ export function retentionSizeFor(storageSize: string): string {
  */
 export const FOR_GRACE_PERIOD = "1m";
 
+/**
+ * `--rules.alert.resend-delay` (Prometheus' default, made explicit): how often firing alerts are sent again. After a
+ * restart Alertmanager learns its alerts back within this delay, so its `--dispatch.start-delay` is the same value.
+ */
+export const ALERT_RESEND_DELAY = "1m";
+
 /** Command-line flags of the Prometheus container. */
 export function prometheusArgs(p: { retention: string; storageSize: string; configFile: string; dataDir: string; port: number }): string[] {
   return [
@@ -352,6 +358,7 @@ export function prometheusArgs(p: { retention: string; storageSize: string; conf
     `--storage.tsdb.retention.time=${p.retention}`,
     `--storage.tsdb.retention.size=${retentionSizeFor(p.storageSize)}`,
     `--rules.alert.for-grace-period=${FOR_GRACE_PERIOD}`,
+    `--rules.alert.resend-delay=${ALERT_RESEND_DELAY}`,
     `--web.listen-address=:${p.port}`,
   ];
 }

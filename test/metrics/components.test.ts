@@ -1,5 +1,6 @@
 import { load } from "js-yaml";
 import { find, runStack, StackRun } from "../support/program";
+import { ALERT_RESEND_DELAY } from "../../components/prometheus-config";
 
 let stack: StackRun;
 beforeAll(async () => {
@@ -77,6 +78,12 @@ describe("Alertmanager component", () => {
     expect(sts.spec.volumeClaimTemplates[0].spec.resources.requests.storage).toBe("5Gi");
     const headless = find(stack.manifests, "Service", "alertmanager-headless");
     expect(headless.spec.ports.map((p: any) => `${p.port}/${p.protocol ?? "TCP"}`)).toEqual(["9093/TCP", "9094/TCP", "9094/UDP"]);
+  });
+
+  it("waits one Prometheus resend delay before dispatching after a start, so inhibiting alerts are back first", () => {
+    const args: string[] = container(find(stack.manifests, "StatefulSet", "alertmanager")).args;
+    expect(args).toContain(`--dispatch.start-delay=${ALERT_RESEND_DELAY}`);
+    expect(container(find(stack.manifests, "StatefulSet", "prometheus")).args).toContain(`--rules.alert.resend-delay=${ALERT_RESEND_DELAY}`);
   });
 
   it("serves on 9093 with probes", () => {

@@ -145,6 +145,7 @@ describe("prometheus flags", () => {
       "--storage.tsdb.retention.time=90d",
       "--storage.tsdb.retention.size=85GB",
       "--rules.alert.for-grace-period=1m",
+      "--rules.alert.resend-delay=1m",
       "--web.listen-address=:9090",
     ]);
   });
