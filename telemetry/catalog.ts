@@ -14,7 +14,7 @@ export type MetricType = "counter" | "gauge" | "histogram" | "summary";
 export type MetricUnit = "seconds" | "bytes" | "mebibytes" | "percent" | "ratio" | "celsius" | "score" | "boolean" | "count";
 
 /** Who produces the series. `recorded` families are published by this stack's recording rules. */
-export type MetricOrigin = "platform" | "recorded" | "dcgm-exporter" | "redis-exporter" | "postgres-exporter" | "prometheus" | "alertmanager" | "loki" | "promtail" | "otel-collector" | "jaeger";
+export type MetricOrigin = "platform" | "recorded" | "dcgm-exporter" | "redis-exporter" | "postgres-exporter" | "qdrant" | "prometheus" | "alertmanager" | "loki" | "promtail" | "otel-collector" | "jaeger";
 
 export interface MetricFamily<N extends string = string, T extends MetricType = MetricType, L extends string = string> {
   readonly name: N;
@@ -97,7 +97,7 @@ export const SEED_METRICS = {
 /** DCGM exporter labels (`Hostname` becomes `hostname` after exporter 4.8.2, so rules accept both). */
 const DCGM_LABELS = ["gpu", "UUID", "pci_bus_id", "device", "modelName", "Hostname", "hostname", "DCGM_FI_DRIVER_VERSION", "GPU_I_PROFILE", "GPU_I_ID", "pod", "container"] as const;
 
-/** Series of the exporters and of Prometheus and Alertmanager themselves that the rules read. */
+/** Series of the exporters, of Qdrant and of the stack's own components that the rules and dashboards read. */
 export const EXPORTER_METRICS = {
   up: metric({ name: "up", type: "gauge", unit: "boolean", help: "1 when the last scrape of the target succeeded (synthesized by Prometheus)", origin: "prometheus" }),
   // DCGM exporter (default counters)
@@ -138,6 +138,26 @@ export const EXPORTER_METRICS = {
   // Promtail self-monitoring
   promtailRequestDurationSeconds: metric({ name: "promtail_request_duration_seconds", type: "histogram", unit: "seconds", help: "pushes from Promtail to Loki", labels: ["host", "status_code"], origin: "promtail" }),
   promtailDroppedEntriesTotal: metric({ name: "promtail_dropped_entries_total", type: "counter", unit: "count", help: "log entries dropped after the retries ran out", labels: ["host", "reason"], origin: "promtail" }),
+  // ---- Read by dashboards only ----
+  redisConnectedClients: metric({ name: "redis_connected_clients", type: "gauge", unit: "count", help: "client connections", origin: "redis-exporter" }),
+  redisCommandsProcessedTotal: metric({ name: "redis_commands_processed_total", type: "counter", unit: "count", help: "commands processed", origin: "redis-exporter" }),
+  redisKeyspaceHitsTotal: metric({ name: "redis_keyspace_hits_total", type: "counter", unit: "count", help: "successful key lookups", origin: "redis-exporter" }),
+  redisKeyspaceMissesTotal: metric({ name: "redis_keyspace_misses_total", type: "counter", unit: "count", help: "failed key lookups", origin: "redis-exporter" }),
+  // postgres_exporter's pg_stat_database counters keep PostgreSQL's column names: no `_total`.
+  pgStatDatabaseXactCommit: metric({ name: "pg_stat_database_xact_commit", type: "counter", unit: "count", help: "transactions committed", labels: ["datid", "datname"], origin: "postgres-exporter" }),
+  pgStatDatabaseXactRollback: metric({ name: "pg_stat_database_xact_rollback", type: "counter", unit: "count", help: "transactions rolled back", labels: ["datid", "datname"], origin: "postgres-exporter" }),
+  pgDatabaseSizeBytes: metric({ name: "pg_database_size_bytes", type: "gauge", unit: "bytes", help: "disk space used by a database", labels: ["datname"], origin: "postgres-exporter" }),
+  // Qdrant's own /metrics. `collections_total` is a gauge despite its suffix (Qdrant's name).
+  qdrantCollectionsTotal: metric({ name: "collections_total", type: "gauge", unit: "count", help: "collections in Qdrant", origin: "qdrant" }),
+  qdrantCollectionsVectorTotal: metric({ name: "collections_vector_total", type: "gauge", unit: "count", help: "vectors in all collections", origin: "qdrant" }),
+  qdrantRestResponsesTotal: metric({ name: "rest_responses_total", type: "counter", unit: "count", help: "Qdrant REST responses", labels: ["method", "endpoint", "status"], origin: "qdrant" }),
+  // Qdrant records timings of status 200 responses only.
+  qdrantRestResponsesDurationSeconds: metric({ name: "rest_responses_duration_seconds", type: "histogram", unit: "seconds", help: "Qdrant REST response time", labels: ["method", "endpoint", "status"], origin: "qdrant" }),
+  qdrantGrpcResponsesTotal: metric({ name: "grpc_responses_total", type: "counter", unit: "count", help: "Qdrant gRPC responses", labels: ["endpoint", "status"], origin: "qdrant" }),
+  prometheusTsdbHeadSeries: metric({ name: "prometheus_tsdb_head_series", type: "gauge", unit: "count", help: "series in the TSDB head block", origin: "prometheus" }),
+  alertmanagerAlerts: metric({ name: "alertmanager_alerts", type: "gauge", unit: "count", help: "alerts by state", labels: ["state"], origin: "alertmanager" }),
+  lokiDistributorLinesReceivedTotal: metric({ name: "loki_distributor_lines_received_total", type: "counter", unit: "count", help: "log lines received by the distributor", labels: ["tenant"], origin: "loki" }),
+  promtailSentEntriesTotal: metric({ name: "promtail_sent_entries_total", type: "counter", unit: "count", help: "log entries sent to Loki", labels: ["host"], origin: "promtail" }),
   // Collector internal telemetry; Jaeger v2 is built on the collector and exposes the same families.
   otelcolReceiverAcceptedSpansTotal: metric({ name: "otelcol_receiver_accepted_spans_total", type: "counter", unit: "count", help: "spans pushed into the pipeline", labels: ["receiver", "transport"], origin: "otel-collector" }),
   otelcolReceiverRefusedSpansTotal: metric({ name: "otelcol_receiver_refused_spans_total", type: "counter", unit: "count", help: "spans that could not be pushed into the pipeline", labels: ["receiver", "transport"], origin: "otel-collector" }),
