@@ -2,6 +2,7 @@
  * The observability stack: config -> components -> exports. Resource details live in components/.
  */
 import { loadStackConfig } from "./config";
+import { buildDashboards } from "./dashboards";
 import { Alertmanager } from "./components/alertmanager";
 import { DcgmExporter } from "./components/dcgm-exporter";
 import { PostgresExporter, RedisExporter } from "./components/exporters";
@@ -103,6 +104,7 @@ const grafana = new Grafana("grafana", {
   adminPassword: config.secrets.grafanaAdminPassword,
   postgres: config.postgres.enabled ? config.postgres : undefined,
   postgresPassword: config.secrets.postgresPassword,
+  dashboards: buildDashboards(),
   protect: config.protectData,
 });
 

@@ -4,6 +4,7 @@ import { FORBIDDEN_ENV, GRAFANA_SECRETS_DIR } from "../../components/grafana-con
 import { GENERATED_PASSWORD_LENGTH } from "../../components/grafana";
 import { DATASOURCE_UIDS } from "../../dashboards/datasources";
 import { CONFIG_CHECKSUM_ANNOTATION, configChecksum } from "../../components/kube";
+import { buildDashboards } from "../../dashboards";
 import { find, runStack, StackRun } from "../support/program";
 
 // The prod stack file sets no grafanaAdminPassword: the password is generated.
@@ -57,6 +58,16 @@ describe("Grafana component", () => {
     const dashboards = stack.manifests.filter((m) => m.kind === "ConfigMap" && m.metadata.name.startsWith("grafana-dashboard-") && m.metadata.name !== "grafana-dashboard-providers");
     const expected = configChecksum(data("grafana-config"), data("grafana-datasources"), data("grafana-dashboard-providers"), ...dashboards.map((m) => (m as any).data));
     expect(deployment().spec.template.metadata.annotations[CONFIG_CHECKSUM_ANNOTATION]).toBe(expected);
+  });
+
+  it("provisions every dashboard from its own ConfigMap into one directory", () => {
+    const dashboards = stack.manifests.filter((m) => m.kind === "ConfigMap" && m.metadata.name.startsWith("grafana-dashboard-") && m.metadata.name !== "grafana-dashboard-providers");
+    expect(dashboards.length).toBe(Object.keys(buildDashboards()).length);
+    const projected = pod().volumes.find((v: { name: string }) => v.name === "dashboards").projected.sources.map((s: any) => s.configMap.name);
+    expect(projected).toEqual(dashboards.map((m) => m.metadata.name));
+    expect(container().volumeMounts).toContainEqual({ name: "dashboards", mountPath: "/etc/grafana/dashboards", readOnly: true });
+    const providers = load(find(stack.manifests, "ConfigMap", "grafana-dashboard-providers").data["dashboards.yaml"]) as { providers: Record<string, any>[] };
+    expect(providers.providers[0]).toMatchObject({ folder: "AI Platform", options: { path: "/etc/grafana/dashboards" } });
   });
 
   it("never sets a plugin download variable", () => {
