@@ -1,0 +1,171 @@
+/**
+ * Every alert of the specification, end to end, time-compressed by 60: the dev stack's rule files and alertmanager.yml
+ * as rendered, with each `for` and each route's group_wait/group_interval/repeat_interval divided by 60 and 1s scrape
+ * and evaluation intervals (COMPRESSION in harness/stack-files.ts lists every change). Expressions, rate windows,
+ * thresholds, routes and inhibitions are untouched.
+ *
+ * One incident makes all 18 alerts fire at once, each from the series the platform would produce (the demo services
+ * through the instrumentation helpers, fake DCGM, Redis and PostgreSQL exporters, a target that stops answering);
+ * then everything recovers. The fake Slack's record must show each alert in exactly its channels, once firing and
+ * once resolved, critical ones also in #ai-platform-critical with the mention, and nothing for inhibited alerts.
+ */
+import { CRITICAL_CHANNEL, MENTION, RenderedAlert, SEED_ALERTS, expectedChannels, renderedAlerts } from "./harness/contract";
+import { SlackPost } from "./harness/fake-slack";
+import { Pipeline } from "./harness/pipeline";
+import { sleep, waitFor } from "./harness/processes";
+import { RenderedStack, renderStack } from "./harness/stack-files";
+
+const F = 60;
+/** The model whose score crosses the critical threshold (HighDriftScore inhibits its DriftDetected). */
+const HIGH_MODEL = "llama-3.3-70b";
+/** The model only above the warning threshold. */
+const DRIFTING_MODEL = "llama-3.3-8b";
+const EXCEEDED_SESSION = "session-exceeded";
+const WARNING_SESSION = "session-warning";
+const BUDGET_BYTES = 1_000_000;
+
+/** The service label each alert carries (its notification title says "on <service>"). */
+const ALERT_SERVICE: Readonly<Record<(typeof SEED_ALERTS)[number], string>> = {
+  HighGatewayLatency: "gateway",
+  HighErrorRate: "gateway",
+  HighMCPJungleLatency: "mcpjungle",
+  HighMCPErrorRate: "mcpjungle",
+  HighMaxServeLatency: "max-serve",
+  HighMaxServeErrorRate: "max-serve",
+  HighRequestQueueDepth: "max-serve",
+  HighMemoryEngineLatency: "memory-engine",
+  BudgetExceeded: "memory-engine",
+  BudgetWarning: "memory-engine",
+  DriftDetected: "drift-monitor",
+  HighDriftScore: "drift-monitor",
+  HighGPUUtilization: "dcgm-exporter",
+  HighGPUMemory: "dcgm-exporter",
+  HighGPUTemperature: "dcgm-exporter",
+  RedisMemoryHigh: "redis-exporter",
+  PostgreSQLPoolExhausted: "postgres-exporter",
+  ServiceDown: "learning-engine",
+};
+
+let rendered: RenderedStack;
+let rules: Map<string, RenderedAlert>;
+let pipeline: Pipeline;
+/** Alerts Prometheus had firing at the height of the incident (name and label subset), for the inhibition checks. */
+let firingInPrometheus: { alertname: string; labels: Record<string, string> }[] = [];
+let recoveredAt = 0;
+let posts: SlackPost[] = [];
+
+/** Every (alert, channel) pair the contract expects. */
+function expectedPairs(): [string, string][] {
+  return SEED_ALERTS.flatMap((a) => expectedChannels(rules.get(a)!).map((c): [string, string] => [a, c]));
+}
+
+function have(state: "firing" | "resolved", alert: string, channel: string): boolean {
+  return pipeline.slack.delivered({ state, alertname: alert, channel }).length > 0;
+}
+
+beforeAll(async () => {
+  rendered = renderStack("dev");
+  rules = renderedAlerts(rendered);
+  pipeline = await Pipeline.start({ name: "compressed", rendered, compression: F });
+  const p = pipeline;
+  // Baseline: every target up and two scrapes in, so rate() has a before.
+  await waitFor("all targets up", async () => ((await p.targetsUp()) >= 10 ? true : undefined), { timeoutMs: 20_000 });
+  await sleep(2_500);
+
+  // The incident: every seed alert's condition at once.
+  for (const stream of ["http", "inference", "mcp"] as const) p.demo.setStream(stream, { slow: true, failing: true });
+  p.demo.setStream("memory", { slow: true });
+  p.demo.setQueueDepth(150);
+  p.demo.setDrift(HIGH_MODEL, 0.3);
+  p.demo.setDrift(DRIFTING_MODEL, 0.18);
+  p.demo.setBudget(EXCEEDED_SESSION, BUDGET_BYTES, 1.2 * BUDGET_BYTES);
+  p.demo.setBudget(WARNING_SESSION, BUDGET_BYTES, 0.85 * BUDGET_BYTES);
+  p.dcgm.set(0, { utilizationPercent: 97, framebufferUsedMiB: 76_000, framebufferFreeMiB: 4_000, temperatureCelsius: 91 });
+  p.redis.set({ up: true, usedBytes: 95e6, maxBytes: 100e6 });
+  p.postgres.set({ up: true, idle: 50, active: 45, maxConnections: 100 });
+  p.demo.down.add("learning-engine");
+
+  const pairs = expectedPairs();
+  await waitFor("a firing message for every alert in each of its channels", () => (pairs.every(([a, c]) => have("firing", a, c)) ? true : undefined), { timeoutMs: 60_000, intervalMs: 250 }).catch(() => undefined);
+  firingInPrometheus = (await p.alerts()).filter((a) => a.state === "firing").map((a) => ({ alertname: a.labels.alertname, labels: a.labels }));
+  // One default group_interval more: a late duplicate or an inhibited alert would show up now.
+  await sleep(6_000);
+
+  // Recovery.
+  p.demo.down.delete("learning-engine");
+  for (const stream of ["http", "inference", "mcp", "memory"] as const) p.demo.setStream(stream, { slow: false, failing: false, flood: true });
+  p.demo.setQueueDepth(5);
+  p.demo.setDrift(HIGH_MODEL, 0.05);
+  p.demo.setDrift(DRIFTING_MODEL, 0.05);
+  p.demo.setBudget(EXCEEDED_SESSION, BUDGET_BYTES, 0.5 * BUDGET_BYTES);
+  p.demo.setBudget(WARNING_SESSION, BUDGET_BYTES, 0.5 * BUDGET_BYTES);
+  p.healthyExporters();
+  recoveredAt = Date.now();
+  await waitFor("a resolved message for every alert in each of its channels", () => (pairs.every(([a, c]) => have("resolved", a, c)) ? true : undefined), { timeoutMs: 60_000, intervalMs: 250 }).catch(() => undefined);
+  await sleep(2_000);
+  posts = [...p.slack.posts];
+}, 240_000);
+
+afterAll(async () => {
+  await pipeline?.close();
+});
+
+describe("time-compressed run of every seed alert (factor 60)", () => {
+  it("loads every seed alert from the rendered rule files", () => {
+    expect(SEED_ALERTS.filter((a) => !rules.has(a))).toEqual([]);
+  });
+
+  it.each(SEED_ALERTS.map((a) => [a]))("%s fires into exactly its channels, once each", (alert) => {
+    const expected = expectedChannels(rules.get(alert)!);
+    const firing = posts.filter((p) => p.status === 200 && p.state === "firing" && p.alertname === alert);
+    expect({ alert, channels: [...new Set(firing.map((p) => p.channel))].sort() }).toEqual({ alert, channels: expected });
+    // Exactly one message per channel: no repeat, no second message for the same group.
+    expect({ alert, perChannel: firing.length }).toEqual({ alert, perChannel: expected.length });
+    for (const p of firing) expect({ alert, service: p.service }).toEqual({ alert, service: ALERT_SERVICE[alert] });
+  });
+
+  it.each(SEED_ALERTS.map((a) => [a]))("%s sends a resolved message after recovery, in each of its channels", (alert) => {
+    const expected = expectedChannels(rules.get(alert)!);
+    const resolved = posts.filter((p) => p.status === 200 && p.state === "resolved" && p.alertname === alert);
+    expect({ alert, channels: resolved.map((p) => p.channel).sort() }).toEqual({ alert, channels: expected });
+    for (const p of resolved) expect(p.at).toBeGreaterThanOrEqual(recoveredAt);
+  });
+
+  it("mentions the channel in #ai-platform-critical, and only there", () => {
+    const critical = posts.filter((p) => p.channel === CRITICAL_CHANNEL && p.state === "firing");
+    expect(critical.map((p) => p.alertname).sort()).toEqual(SEED_ALERTS.filter((a) => rules.get(a)!.labels.severity === "critical").sort());
+    for (const p of critical) expect(p.pretext).toBe(MENTION);
+    for (const p of posts.filter((x) => x.channel !== CRITICAL_CHANNEL)) expect(p.pretext).not.toContain(MENTION);
+  });
+
+  it("sends nothing but the seed's alerts", () => {
+    expect([...new Set(posts.map((p) => p.alertname))].filter((a) => !(SEED_ALERTS as readonly string[]).includes(a))).toEqual([]);
+    expect(posts.filter((p) => p.status !== 200)).toEqual([]);
+  });
+
+  it("sends no DriftDetected for the model whose HighDriftScore fires (inhibited), but does for the other", () => {
+    // The inhibition had something to do: Prometheus fired DriftDetected for both models.
+    expect(firingInPrometheus.filter((a) => a.alertname === "DriftDetected").map((a) => a.labels.model).sort()).toEqual([DRIFTING_MODEL, HIGH_MODEL].sort());
+    expect(firingInPrometheus.some((a) => a.alertname === "HighDriftScore" && a.labels.model === HIGH_MODEL)).toBe(true);
+    const detected = posts.filter((p) => p.alertname === "DriftDetected" && p.state === "firing");
+    expect(detected.length).toBeGreaterThan(0);
+    for (const p of detected) {
+      expect(p.text).toContain(`Drift detected for model ${DRIFTING_MODEL}`);
+      expect(p.text).not.toContain(`model ${HIGH_MODEL}`);
+    }
+  });
+
+  it("sends no BudgetWarning for the session whose budget is exceeded (inhibited), but does for the other", () => {
+    expect(firingInPrometheus.filter((a) => a.alertname === "BudgetWarning").map((a) => a.labels.session_id).sort()).toEqual([EXCEEDED_SESSION, WARNING_SESSION].sort());
+    const warnings = posts.filter((p) => p.alertname === "BudgetWarning" && p.state === "firing");
+    expect(warnings.length).toBeGreaterThan(0);
+    for (const p of warnings) {
+      expect(p.text).toContain(WARNING_SESSION);
+      expect(p.text).not.toContain(EXCEEDED_SESSION);
+    }
+  });
+
+  it("links each alert's runbook in its message", () => {
+    for (const p of posts.filter((x) => x.state === "firing")) expect(p.text).toMatch(new RegExp(`#${p.alertname.toLowerCase()}\\|Runbook>`));
+  });
+});

@@ -1,0 +1,203 @@
+/**
+ * One alert pipeline on loopback: the demo platform and fake exporters as scrape targets, Debian's Prometheus and
+ * Alertmanager loaded with the rendered files, and a fake Slack. Each pipeline has its own ports and directory, so
+ * several run side by side.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { DemoPlatform, DemoService } from "./demo-service";
+import { FakeDcgmExporter, FakePostgresExporter, FakeRedisExporter } from "./fake-exporters";
+import { FakeSlack } from "./fake-slack";
+import { Daemon, requireBinary, startDaemon } from "./processes";
+import {
+  ALERTMANAGER_025_MISSING_FLAGS,
+  RenderedStack,
+  StaticTarget,
+  compressPrometheusFlags,
+  compressRuleFile,
+  dropFlags,
+  loopbackAlertmanagerYml,
+  loopbackPrometheusYml,
+  replaceFlags,
+} from "./stack-files";
+
+export interface PipelineOptions {
+  /** Names the run's directory and logs. */
+  readonly name: string;
+  readonly rendered: RenderedStack;
+  /** Time compression factor F (1: the rendered timings). See COMPRESSION in stack-files.ts. */
+  readonly compression: number;
+  /** Jobs scraped besides the demo platform and the fake exporters (benchmarks add synthetic targets). */
+  readonly extraTargets?: (self: { prometheus: string }) => Readonly<Record<string, StaticTarget>>;
+  /** Leave out the default targets (the demo platform and the fakes). */
+  readonly noDefaultTargets?: boolean;
+}
+
+export interface AlertState {
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  state: "pending" | "firing";
+  activeAt: string;
+  value: string;
+}
+
+export interface Sample {
+  metric: Record<string, string>;
+  value: [number, string];
+}
+
+/** Namespaces the static targets are labelled with, as discovery in the dev stack would. */
+const PLATFORM_NAMESPACE = "ai-platform";
+const SERVERS_NAMESPACE = "observability";
+const AGENTS_NAMESPACE = "observability-agents";
+
+/** Demo services scraped as jobs (learning-engine is the one the ServiceDown scenarios take down). */
+const SCRAPED_DEMO_SERVICES: readonly DemoService[] = ["gateway", "api-server", "mcpjungle", "max-serve", "memory-engine", "drift-monitor", "learning-engine"];
+
+/** Two GPUs at 40% and 60 °C, Redis at half its maxmemory, 15 of 100 PostgreSQL connections. */
+function setHealthy(dcgm: FakeDcgmExporter, redis: FakeRedisExporter, postgres: FakePostgresExporter): void {
+  for (const gpu of [0, 1]) dcgm.set(gpu, { utilizationPercent: 40, framebufferUsedMiB: 20_000, framebufferFreeMiB: 60_000, temperatureCelsius: 60 });
+  redis.set({ up: true, usedBytes: 50e6, maxBytes: 100e6 });
+  postgres.set({ up: true, idle: 10, active: 5, maxConnections: 100 });
+}
+
+export class Pipeline {
+  private constructor(
+    readonly dir: string,
+    readonly demo: DemoPlatform,
+    readonly dcgm: FakeDcgmExporter,
+    readonly redis: FakeRedisExporter,
+    readonly postgres: FakePostgresExporter,
+    readonly slack: FakeSlack,
+    private am: Daemon,
+    readonly prometheus: Daemon,
+  ) {}
+
+  get alertmanager(): Daemon {
+    return this.am;
+  }
+
+  /**
+   * Starts Alertmanager again on the same port and config after `stop()`. With `freshStorage` it gets an empty
+   * --storage.path: no notification log and no silences, as a pod without its volume would.
+   */
+  async restartAlertmanager(opts: { freshStorage?: boolean } = {}): Promise<void> {
+    await this.am.stop();
+    if (opts.freshStorage) {
+      const args = replaceFlags(this.am.args, { "--storage.path": path.join(this.dir, `alertmanager-data-fresh-${Date.now()}`) });
+      this.am = new Daemon(this.am.name, this.am.binary, args, this.am.port, this.am.logFile);
+    }
+    await this.am.start();
+  }
+
+  /** A counter or gauge from a daemon's own /metrics, summed over the series matching the label subset. */
+  async selfMetric(daemon: Daemon, name: string, labels: Readonly<Record<string, string>> = {}): Promise<number> {
+    const res = await fetch(`${daemon.url}/metrics`, { signal: AbortSignal.timeout(10_000) });
+    let total = 0;
+    for (const line of (await res.text()).split("\n")) {
+      const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})? (\S+)$/.exec(line);
+      if (!m || m[1] !== name) continue;
+      const set = m[2] ?? "";
+      if (Object.entries(labels).every(([k, v]) => set.includes(`${k}="${v}"`))) total += Number(m[3]);
+    }
+    return total;
+  }
+
+  static async start(opts: PipelineOptions): Promise<Pipeline> {
+    const prometheusBin = requireBinary(["prometheus"]);
+    const alertmanagerBin = requireBinary(["prometheus-alertmanager", "alertmanager"]);
+    const dir = mkdtempSync(path.join(tmpdir(), `e2e-${opts.name}-`));
+    const [demo, dcgm, redis, postgres, slack] = await Promise.all([DemoPlatform.start(), FakeDcgmExporter.start(), FakeRedisExporter.start(), FakePostgresExporter.start(), FakeSlack.start()]);
+    setHealthy(dcgm, redis, postgres);
+
+    const F = opts.compression;
+    const rulesDir = path.join(dir, "rules");
+    const secretsDir = path.join(dir, "secrets");
+    mkdirSync(rulesDir);
+    mkdirSync(secretsDir);
+    for (const [name, text] of Object.entries(opts.rendered.ruleFiles)) writeFileSync(path.join(rulesDir, name), F === 1 ? text : compressRuleFile(text, F));
+    const slackUrlFile = path.join(secretsDir, "slack-webhook-url");
+    writeFileSync(slackUrlFile, slack.webhookUrl);
+
+    const alertmanagerYml = path.join(dir, "alertmanager.yml");
+    writeFileSync(alertmanagerYml, loopbackAlertmanagerYml(opts.rendered, { slackUrlFile, heartbeatUrl: `${slack.webhookUrl}/heartbeat`, compression: F }));
+    const alertmanager = await startDaemon((port) => {
+      let args = replaceFlags(dropFlags(opts.rendered.alertmanagerArgs, ALERTMANAGER_025_MISSING_FLAGS), {
+        "--config.file": alertmanagerYml,
+        "--storage.path": path.join(dir, "alertmanager-data"),
+        "--web.listen-address": `127.0.0.1:${port}`,
+      });
+      // Gossip off: a lone Alertmanager otherwise listens on 0.0.0.0:9094 and waits for peers.
+      if (!args.includes("--cluster.listen-address=")) args = [...args, "--cluster.listen-address="];
+      return new Daemon("alertmanager", alertmanagerBin, args, port, path.join(dir, "alertmanager.log"));
+    });
+
+    const prometheusYml = path.join(dir, "prometheus.yml");
+    const prometheus = await startDaemon((port) => {
+      const self = `127.0.0.1:${port}`;
+      const targets: Record<string, StaticTarget> = {};
+      if (!opts.noDefaultTargets) {
+        for (const s of SCRAPED_DEMO_SERVICES) targets[s] = { targets: [demo.target], namespace: PLATFORM_NAMESPACE, metricsPath: demo.metricsPath(s) };
+        targets["dcgm-exporter"] = { targets: [dcgm.exporter.target], namespace: AGENTS_NAMESPACE, metricsPath: "/metrics" };
+        targets["redis-exporter"] = { targets: [redis.exporter.target], namespace: SERVERS_NAMESPACE, metricsPath: "/metrics" };
+        targets["postgres-exporter"] = { targets: [postgres.exporter.target], namespace: SERVERS_NAMESPACE, metricsPath: "/metrics" };
+      }
+      Object.assign(targets, opts.extraTargets?.({ prometheus: self }) ?? {});
+      writeFileSync(prometheusYml, loopbackPrometheusYml(opts.rendered, { targets, alertmanager: `127.0.0.1:${alertmanager.port}`, rulesDir, compression: F }));
+      let args = replaceFlags(opts.rendered.prometheusArgs, {
+        "--config.file": prometheusYml,
+        "--storage.tsdb.path": path.join(dir, "prometheus-data"),
+        "--web.listen-address": self,
+      });
+      if (F !== 1) args = compressPrometheusFlags(args, F);
+      return new Daemon("prometheus", prometheusBin, args, port, path.join(dir, "prometheus.log"));
+    });
+    return new Pipeline(dir, demo, dcgm, redis, postgres, slack, alertmanager, prometheus);
+  }
+
+  /** Puts the fake exporters back to healthy values. */
+  healthyExporters(): void {
+    setHealthy(this.dcgm, this.redis, this.postgres);
+  }
+
+  /** An instant query; `time` in ms since epoch (default: now). */
+  async query(expr: string, time?: number): Promise<Sample[]> {
+    const params = new URLSearchParams({ query: expr });
+    if (time !== undefined) params.set("time", String(time / 1000));
+    const res = await fetch(`${this.prometheus.url}/api/v1/query?${params}`, { signal: AbortSignal.timeout(10_000) });
+    const body = (await res.json()) as { status: string; error?: string; data?: { resultType: string; result: Sample[] } };
+    if (body.status !== "success" || !body.data) throw new Error(`query ${expr} failed: ${body.error ?? res.status}`);
+    return body.data.result;
+  }
+
+  /** Prometheus' pending and firing alerts. */
+  async alerts(): Promise<AlertState[]> {
+    const res = await fetch(`${this.prometheus.url}/api/v1/alerts`, { signal: AbortSignal.timeout(10_000) });
+    const body = (await res.json()) as { data: { alerts: AlertState[] } };
+    return body.data.alerts;
+  }
+
+  /** An alert of Prometheus by name and label subset, or undefined. */
+  async alert(alertname: string, labels: Readonly<Record<string, string>> = {}): Promise<AlertState | undefined> {
+    return (await this.alerts()).find((a) => a.labels.alertname === alertname && Object.entries(labels).every(([k, v]) => a.labels[k] === v));
+  }
+
+  /** Number of targets whose last scrape succeeded. */
+  async targetsUp(): Promise<number> {
+    const r = await this.query("sum(up)");
+    return r.length ? Number(r[0].value[1]) : 0;
+  }
+
+  /** Daemon logs, for failure messages. */
+  logs(): string {
+    return `--- prometheus ---\n${this.prometheus.logTail()}\n--- alertmanager ---\n${this.alertmanager.logTail()}`;
+  }
+
+  /** Stops every process and server of the run and removes its directory. */
+  async close(): Promise<void> {
+    await Promise.allSettled([this.prometheus.stop(), this.am.stop()]);
+    await Promise.allSettled([this.demo.close(), this.dcgm.exporter.close(), this.redis.exporter.close(), this.postgres.exporter.close(), this.slack.close()]);
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
