@@ -78,4 +78,25 @@ describe("the seed's numbers in the rendered stack", () => {
     const ports = docs.filter((d) => d.kind === "Service").flatMap((s) => (s as Record<string, any>).spec.ports.map((p: { port: number }) => p.port));
     expect(ports).toEqual(expect.arrayContaining([9090, 9093]));
   });
+
+  it("has every port of the seed's port table and every receiver port (DCGM on 9400, see README)", () => {
+    const ports = new Set<string>();
+    for (const d of docs as Record<string, any>[]) {
+      if (d.kind === "Service") for (const p of d.spec.ports) ports.add(`${p.port}/${p.protocol ?? "TCP"}`);
+      if (["Deployment", "StatefulSet", "DaemonSet"].includes(d.kind)) {
+        for (const c of d.spec.template.spec.containers) for (const p of c.ports ?? []) ports.add(`${p.containerPort}/${p.protocol ?? "TCP"}`);
+      }
+    }
+    const seed = [9090, 3000, 3100, 9080, 9093, 4317, 4318, 8888, 13133, 16686, 14250, 9121, 9187].map((p) => `${p}/TCP`);
+    const receivers = ["14268/TCP", "6831/UDP", "6832/UDP", "9411/TCP", "9400/TCP"];
+    expect([...seed, ...receivers].filter((p) => !ports.has(p))).toEqual([]);
+  });
+
+  it("keeps logs 90 days and applies the seed's Loki and collector tuning", () => {
+    const loki = load(configMap("loki-config")["loki.yaml"]) as Record<string, any>;
+    expect(loki.limits_config).toMatchObject({ retention_period: "2160h", ingestion_rate_mb: 16, max_global_streams_per_user: 10000, max_query_parallelism: 32 });
+    const collector = load(Object.values(configMap("otel-collector-config"))[0]) as Record<string, any>;
+    expect(collector.processors.batch).toMatchObject({ timeout: "10s", send_batch_size: 1024 });
+    expect(collector.processors.memory_limiter.limit_mib).toBe(512);
+  });
 });
