@@ -11,40 +11,12 @@
  */
 import { CRITICAL_CHANNEL, MENTION, RenderedAlert, SEED_ALERTS, expectedChannels, renderedAlerts } from "./harness/contract";
 import { SlackPost } from "./harness/fake-slack";
+import { DRIFTING_MODEL, EXCEEDED_SESSION, HIGH_MODEL, INCIDENT_SERVICE, WARNING_SESSION, recover, startIncident } from "./harness/incident";
 import { Pipeline } from "./harness/pipeline";
 import { sleep, waitFor } from "./harness/processes";
 import { RenderedStack, renderStack } from "./harness/stack-files";
 
 const F = 60;
-/** The model whose score crosses the critical threshold (HighDriftScore inhibits its DriftDetected). */
-const HIGH_MODEL = "llama-3.3-70b";
-/** The model only above the warning threshold. */
-const DRIFTING_MODEL = "llama-3.3-8b";
-const EXCEEDED_SESSION = "session-exceeded";
-const WARNING_SESSION = "session-warning";
-const BUDGET_BYTES = 1_000_000;
-
-/** The service label each alert carries (its notification title says "on <service>"). */
-const ALERT_SERVICE: Readonly<Record<(typeof SEED_ALERTS)[number], string>> = {
-  HighGatewayLatency: "gateway",
-  HighErrorRate: "gateway",
-  HighMCPJungleLatency: "mcpjungle",
-  HighMCPErrorRate: "mcpjungle",
-  HighMaxServeLatency: "max-serve",
-  HighMaxServeErrorRate: "max-serve",
-  HighRequestQueueDepth: "max-serve",
-  HighMemoryEngineLatency: "memory-engine",
-  BudgetExceeded: "memory-engine",
-  BudgetWarning: "memory-engine",
-  DriftDetected: "drift-monitor",
-  HighDriftScore: "drift-monitor",
-  HighGPUUtilization: "dcgm-exporter",
-  HighGPUMemory: "dcgm-exporter",
-  HighGPUTemperature: "dcgm-exporter",
-  RedisMemoryHigh: "redis-exporter",
-  PostgreSQLPoolExhausted: "postgres-exporter",
-  ServiceDown: "learning-engine",
-};
 
 let rendered: RenderedStack;
 let rules: Map<string, RenderedAlert>;
@@ -73,17 +45,7 @@ beforeAll(async () => {
   await sleep(2_500);
 
   // The incident: every seed alert's condition at once.
-  for (const stream of ["http", "inference", "mcp"] as const) p.demo.setStream(stream, { slow: true, failing: true });
-  p.demo.setStream("memory", { slow: true });
-  p.demo.setQueueDepth(150);
-  p.demo.setDrift(HIGH_MODEL, 0.3);
-  p.demo.setDrift(DRIFTING_MODEL, 0.18);
-  p.demo.setBudget(EXCEEDED_SESSION, BUDGET_BYTES, 1.2 * BUDGET_BYTES);
-  p.demo.setBudget(WARNING_SESSION, BUDGET_BYTES, 0.85 * BUDGET_BYTES);
-  p.dcgm.set(0, { utilizationPercent: 97, framebufferUsedMiB: 76_000, framebufferFreeMiB: 4_000, temperatureCelsius: 91 });
-  p.redis.set({ up: true, usedBytes: 95e6, maxBytes: 100e6 });
-  p.postgres.set({ up: true, idle: 50, active: 45, maxConnections: 100 });
-  p.demo.down.add("learning-engine");
+  startIncident(p);
 
   const pairs = expectedPairs();
   await waitFor("a firing message for every alert in each of its channels", () => (pairs.every(([a, c]) => have("firing", a, c)) ? true : undefined), { timeoutMs: 60_000, intervalMs: 250 }).catch(() => undefined);
@@ -91,16 +53,7 @@ beforeAll(async () => {
   // One default group_interval more: a late duplicate or an inhibited alert would show up now.
   await sleep(6_000);
 
-  // Recovery.
-  p.demo.down.delete("learning-engine");
-  for (const stream of ["http", "inference", "mcp", "memory"] as const) p.demo.setStream(stream, { slow: false, failing: false, flood: true });
-  p.demo.setQueueDepth(5);
-  p.demo.setDrift(HIGH_MODEL, 0.05);
-  p.demo.setDrift(DRIFTING_MODEL, 0.05);
-  p.demo.setBudget(EXCEEDED_SESSION, BUDGET_BYTES, 0.5 * BUDGET_BYTES);
-  p.demo.setBudget(WARNING_SESSION, BUDGET_BYTES, 0.5 * BUDGET_BYTES);
-  p.healthyExporters();
-  recoveredAt = Date.now();
+  recoveredAt = recover(p);
   await waitFor("a resolved message for every alert in each of its channels", () => (pairs.every(([a, c]) => have("resolved", a, c)) ? true : undefined), { timeoutMs: 60_000, intervalMs: 250 }).catch(() => undefined);
   await sleep(2_000);
   posts = [...p.slack.posts];
@@ -121,7 +74,7 @@ describe("time-compressed run of every seed alert (factor 60)", () => {
     expect({ alert, channels: [...new Set(firing.map((p) => p.channel))].sort() }).toEqual({ alert, channels: expected });
     // Exactly one message per channel: no repeat, no second message for the same group.
     expect({ alert, perChannel: firing.length }).toEqual({ alert, perChannel: expected.length });
-    for (const p of firing) expect({ alert, service: p.service }).toEqual({ alert, service: ALERT_SERVICE[alert] });
+    for (const p of firing) expect({ alert, service: p.service }).toEqual({ alert, service: INCIDENT_SERVICE[alert] });
   });
 
   it.each(SEED_ALERTS.map((a) => [a]))("%s sends a resolved message after recovery, in each of its channels", (alert) => {

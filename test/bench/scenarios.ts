@@ -1,0 +1,301 @@
+/**
+ * The benchmark's measurements. Each starts what it needs (render CLI, jest, or a pipeline of real daemons on
+ * loopback) and returns plain figures; run.ts writes them to docs/benchmarks.md.
+ */
+import { spawnSync } from "node:child_process";
+import * as path from "node:path";
+import { load } from "js-yaml";
+import { ROOT, render } from "../support/render";
+import { SEED_ALERTS, renderedAlerts } from "../e2e/harness/contract";
+import { DRIFTING_MODEL, HIGH_MODEL, startIncident } from "../e2e/harness/incident";
+import { Pipeline } from "../e2e/harness/pipeline";
+import { sleep, waitFor } from "../e2e/harness/processes";
+import { COMPRESSED_INTERVAL, RenderedStack, durationMs } from "../e2e/harness/stack-files";
+import { median, progress } from "./machine";
+import { HUNDRED_THOUSAND, SyntheticPlatform, explodingMemoryEngine } from "./synthetic";
+
+// ---- render and test suite ---------------------------------------------------------------------------------------
+
+export interface RenderTime {
+  readonly stack: string;
+  readonly runsMs: number[];
+  readonly medianMs: number;
+}
+
+/** `npm run render -- --stack <stack>` timed end to end (a fresh tsx process each time, as a user runs it). */
+export function renderTimes(stacks: readonly string[], runs: number): RenderTime[] {
+  return stacks.map((stack) => {
+    const runsMs: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      const start = performance.now();
+      const r = render(["--stack", stack]);
+      if (r.status !== 0) throw new Error(`render --stack ${stack} failed: ${r.stderr}`);
+      runsMs.push(performance.now() - start);
+    }
+    progress(`render ${stack}: median ${Math.round(median(runsMs))} ms over ${runs} runs`);
+    return { stack, runsMs, medianMs: median(runsMs) };
+  });
+}
+
+export interface SuiteTime {
+  readonly name: string;
+  readonly command: string;
+  readonly ms: number;
+  readonly passed: number;
+  readonly failed: number;
+}
+
+/** One jest run, timed; counts from the summary reporter's `jest: N passed, N failed` line. */
+export function suiteTime(name: string, args: readonly string[]): SuiteTime {
+  const jest = path.join(ROOT, "node_modules", ".bin", "jest");
+  const start = performance.now();
+  const r = spawnSync(jest, [...args], { cwd: ROOT, encoding: "utf8", timeout: 30 * 60_000, maxBuffer: 64 * 1024 * 1024 });
+  const ms = performance.now() - start;
+  const m = /^jest: (\d+) passed, (\d+) failed/m.exec(r.stdout ?? "");
+  const result = { name, command: `jest ${args.join(" ")}`.trim(), ms, passed: Number(m?.[1] ?? 0), failed: Number(m?.[2] ?? (r.status === 0 ? 0 : -1)) };
+  progress(`${name}: ${Math.round(ms / 1000)} s, ${result.passed} passed, ${result.failed} failed`);
+  return result;
+}
+
+// ---- time to notify ----------------------------------------------------------------------------------------------
+
+export interface NotifyTime {
+  readonly alert: string;
+  readonly channel: string;
+  readonly elapsedMs: number;
+  readonly boundMs: number;
+  readonly ratio: number;
+}
+
+interface AlertmanagerYaml {
+  route: RouteYaml;
+  receivers: { name: string; slack_configs?: { channel: string }[] }[];
+}
+interface RouteYaml {
+  receiver: string;
+  group_wait?: string;
+  routes?: RouteYaml[];
+}
+
+/** group_wait of the route delivering to `channel` (inherited from the parent when the route sets none). */
+function groupWaitMs(am: AlertmanagerYaml, channel: string): number {
+  const receiver = am.receivers.find((r) => r.slack_configs?.some((s) => s.channel === channel))?.name;
+  const search = (route: RouteYaml, inherited: string): string | undefined => {
+    const own = route.group_wait ?? inherited;
+    for (const child of route.routes ?? []) {
+      const found = search(child, own);
+      if (found) return found;
+    }
+    return route.receiver === receiver ? own : undefined;
+  };
+  const found = search(am.route, am.route.group_wait ?? "30s");
+  if (!found) throw new Error(`no route delivers to ${channel}`);
+  return durationMs(found);
+}
+
+/**
+ * The bound on time to notify: for + scrape interval + evaluation interval + group_wait, in the run's (possibly
+ * compressed) timings.
+ */
+export function notifyBoundMs(rendered: RenderedStack, compression: number, alert: string, channel: string): number {
+  const rule = renderedAlerts(rendered).get(alert);
+  if (!rule) throw new Error(`no alert ${alert} in the rendered rules`);
+  const prom = load(rendered.prometheusYml) as { global: { scrape_interval: string; evaluation_interval: string } };
+  const am = load(rendered.alertmanagerYml) as AlertmanagerYaml;
+  const scrape = compression === 1 ? durationMs(prom.global.scrape_interval) : durationMs(COMPRESSED_INTERVAL);
+  const evaluation = compression === 1 ? durationMs(prom.global.evaluation_interval) : durationMs(COMPRESSED_INTERVAL);
+  return (rule.for ? durationMs(rule.for) / compression : 0) + scrape + evaluation + groupWaitMs(am, channel) / compression;
+}
+
+function measure(p: Pipeline, rendered: RenderedStack, compression: number, crossedAt: number, alerts: readonly string[]): NotifyTime[] {
+  const out: NotifyTime[] = [];
+  for (const alert of alerts) {
+    const first = new Map<string, number>();
+    for (const post of p.slack.delivered({ alertname: alert, state: "firing" })) if (!first.has(post.channel)) first.set(post.channel, post.at);
+    for (const [channel, at] of first) {
+      const boundMs = notifyBoundMs(rendered, compression, alert, channel);
+      out.push({ alert, channel, elapsedMs: at - crossedAt, boundMs, ratio: (at - crossedAt) / boundMs });
+    }
+  }
+  return out;
+}
+
+/** The drift alerts through the rendered timings (15s scrape and evaluation, for 1m, group_wait 10s or 30s). */
+export async function notifyUncompressed(rendered: RenderedStack): Promise<NotifyTime[]> {
+  const p = await Pipeline.start({ name: "bench-notify", rendered, compression: 1 });
+  try {
+    await waitFor("all targets up", async () => ((await p.targetsUp()) >= 10 ? true : undefined), { timeoutMs: 60_000, intervalMs: 500 });
+    p.demo.setDrift(HIGH_MODEL, 0.3);
+    p.demo.setDrift(DRIFTING_MODEL, 0.18);
+    const crossedAt = Date.now();
+    const bound = notifyBoundMs(rendered, 1, "DriftDetected", "#ai-platform-drift");
+    await waitFor("drift notifications", () => (p.slack.delivered({ state: "firing" }).length >= 3 ? true : undefined), { timeoutMs: bound + 30_000, intervalMs: 100 });
+    const result = measure(p, rendered, 1, crossedAt, ["HighDriftScore", "DriftDetected"]);
+    progress(`time to notify, uncompressed: ${result.map((r) => `${r.alert}@${r.channel} ${(r.elapsedMs / 1000).toFixed(1)}s/${r.boundMs / 1000}s`).join(", ")}`);
+    return result;
+  } finally {
+    await p.close();
+  }
+}
+
+/** Every seed alert, time-compressed by `compression`, from one incident (the end-to-end run's). */
+export async function notifyCompressed(rendered: RenderedStack, compression: number): Promise<NotifyTime[]> {
+  const p = await Pipeline.start({ name: "bench-notify-compressed", rendered, compression });
+  try {
+    await waitFor("all targets up", async () => ((await p.targetsUp()) >= 10 ? true : undefined), { timeoutMs: 20_000 });
+    await sleep(2_500);
+    const crossedAt = startIncident(p);
+    await waitFor("every seed alert notified", () => (SEED_ALERTS.every((a) => p.slack.delivered({ alertname: a, state: "firing" }).length > 0) ? true : undefined), { timeoutMs: 60_000, intervalMs: 50 });
+    await sleep(1_000);
+    const result = measure(p, rendered, compression, crossedAt, SEED_ALERTS);
+    progress(`time to notify, compressed x${compression}: ${result.length} notifications, median ratio ${median(result.map((r) => r.ratio)).toFixed(2)}`);
+    return result;
+  } finally {
+    await p.close();
+  }
+}
+
+// ---- rule evaluation cost ----------------------------------------------------------------------------------------
+
+export interface RuleEvaluation {
+  readonly seriesScraped: number;
+  readonly seriesByJob: Record<string, number>;
+  readonly headSeries: number;
+  readonly evaluationIntervalMs: number;
+  readonly cyclesObserved: number;
+  /** Per rule group: the largest prometheus_rule_group_last_duration_seconds seen, in ms. */
+  readonly groupMaxMs: Record<string, number>;
+  readonly slowestGroup: string;
+  readonly slowestGroupMs: number;
+  /** Largest sum over groups of one sample of last durations, in ms. */
+  readonly allGroupsMaxMs: number;
+  readonly missedIterations: number;
+  readonly maxScrapeDurationMs: number;
+}
+
+/** Samples of a daemon's /metrics lines `name{labels} value`, as [labels text, value]. */
+async function selfSamples(url: string, name: string): Promise<[string, number][]> {
+  const text = await (await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(10_000) })).text();
+  const out: [string, number][] = [];
+  for (const line of text.split("\n")) {
+    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})? (\S+)$/.exec(line);
+    if (m && m[1] === name) out.push([m[2] ?? "", Number(m[3])]);
+  }
+  return out;
+}
+
+/** Prometheus with the rendered rules and timings scraping ~100,000 synthetic series; `cycles` evaluation rounds. */
+export async function ruleEvaluation(rendered: RenderedStack, cycles: number): Promise<RuleEvaluation> {
+  const synthetic = await SyntheticPlatform.start(HUNDRED_THOUSAND);
+  const p = await Pipeline.start({ name: "bench-rules", rendered, compression: 1, noDefaultTargets: true, extraTargets: () => synthetic.targets() });
+  try {
+    const jobs = Object.keys(synthetic.targets()).length;
+    await waitFor("synthetic targets scraped", async () => ((await p.targetsUp()) >= jobs ? true : undefined), { timeoutMs: 60_000, intervalMs: 1_000 });
+    const prom = load(rendered.prometheusYml) as { global: { evaluation_interval: string } };
+    const interval = durationMs(prom.global.evaluation_interval);
+    const groupMaxMs: Record<string, number> = {};
+    let allGroupsMaxMs = 0;
+    for (let i = 0; i < cycles; i++) {
+      await sleep(interval);
+      const samples = await selfSamples(p.prometheus.url, "prometheus_rule_group_last_duration_seconds");
+      let total = 0;
+      for (const [labels, value] of samples) {
+        const group = /rule_group="([^"]*)"/.exec(labels)?.[1] ?? labels;
+        const name = group.replace(/^.*\//, "");
+        groupMaxMs[name] = Math.max(groupMaxMs[name] ?? 0, value * 1000);
+        total += value * 1000;
+      }
+      allGroupsMaxMs = Math.max(allGroupsMaxMs, total);
+      progress(`rule evaluation: cycle ${i + 1}/${cycles}, all groups ${total.toFixed(1)} ms`);
+    }
+    const byJob = await p.query("sum by (job) (scrape_samples_scraped)");
+    const seriesByJob = Object.fromEntries(byJob.map((s) => [s.metric.job, Number(s.value[1])]));
+    const [slowestGroup, slowestGroupMs] = Object.entries(groupMaxMs).sort((a, b) => b[1] - a[1])[0] ?? ["none", 0];
+    const head = await selfSamples(p.prometheus.url, "prometheus_tsdb_head_series");
+    const missed = await selfSamples(p.prometheus.url, "prometheus_rule_group_iterations_missed_total");
+    const scrape = await p.query("max(scrape_duration_seconds)");
+    return {
+      seriesScraped: Object.values(seriesByJob).reduce((a, b) => a + b, 0),
+      seriesByJob,
+      headSeries: head[0]?.[1] ?? NaN,
+      evaluationIntervalMs: interval,
+      cyclesObserved: cycles,
+      groupMaxMs,
+      slowestGroup,
+      slowestGroupMs,
+      allGroupsMaxMs,
+      missedIterations: missed.reduce((a, [, v]) => a + v, 0),
+      maxScrapeDurationMs: Number(scrape[0]?.value[1] ?? NaN) * 1000,
+    };
+  } finally {
+    await p.close();
+    await synthetic.close();
+  }
+}
+
+// ---- cardinality guard -------------------------------------------------------------------------------------------
+
+export interface CardinalityGuard {
+  readonly users: number;
+  readonly sampleLimit: number;
+  readonly headSeriesBefore: number;
+  readonly headSeriesAfter: number;
+  readonly targetUpAfter: number;
+  readonly exceededScrapes: number;
+  readonly expressionTrue: boolean;
+  readonly alertState: string;
+  readonly secondsToExpression: number;
+  readonly serviceDownState: string;
+  readonly exporterGenerationMs: number;
+}
+
+/** A memory engine emitting `users` user_id series, scraped with the rendered memory-engine job and limits. */
+export async function cardinalityGuard(rendered: RenderedStack, users: number): Promise<CardinalityGuard> {
+  const engine = await explodingMemoryEngine();
+  const p = await Pipeline.start({
+    name: "bench-cardinality",
+    rendered,
+    compression: 1,
+    noDefaultTargets: true,
+    extraTargets: (self) => ({ "memory-engine": engine.target, prometheus: { targets: [self.prometheus], namespace: "observability", metricsPath: "/metrics" } }),
+  });
+  try {
+    const prom = load(rendered.prometheusYml) as { global: { scrape_interval: string }; scrape_configs: { job_name: string; sample_limit: number }[] };
+    const sampleLimit = prom.scrape_configs.find((j) => j.job_name === "memory-engine")!.sample_limit;
+    const scrapeMs = durationMs(prom.global.scrape_interval);
+    await waitFor("memory-engine and prometheus up", async () => ((await p.targetsUp()) >= 2 ? true : undefined), { timeoutMs: 60_000, intervalMs: 1_000 });
+    await sleep(scrapeMs);
+    const headSeriesBefore = (await selfSamples(p.prometheus.url, "prometheus_tsdb_head_series"))[0][1];
+
+    const genStart = performance.now();
+    engine.explode(users);
+    const exporterGenerationMs = performance.now() - genStart;
+    const explodedAt = Date.now();
+    progress(`cardinality: ${users} user_id series exposed (sample_limit ${sampleLimit}), waiting for the guard`);
+    const expr = "increase(prometheus_target_scrapes_exceeded_sample_limit_total[5m]) > 0";
+    const expressionTrue = await waitFor("the sample-limit alert expression", async () => ((await p.query(expr)).length > 0 ? true : undefined), { timeoutMs: 4 * scrapeMs + 30_000, intervalMs: 1_000 }).catch(() => false);
+    const secondsToExpression = (Date.now() - explodedAt) / 1000;
+    // One more evaluation, so the alert is at least pending.
+    await sleep(scrapeMs + 1_000);
+    const alerts = await p.alerts();
+    const headSeriesAfter = (await selfSamples(p.prometheus.url, "prometheus_tsdb_head_series"))[0][1];
+    const up = await p.query('up{job="memory-engine"}');
+    const exceeded = await selfSamples(p.prometheus.url, "prometheus_target_scrapes_exceeded_sample_limit_total");
+    return {
+      users,
+      sampleLimit,
+      headSeriesBefore,
+      headSeriesAfter,
+      targetUpAfter: Number(up[0]?.value[1] ?? NaN),
+      exceededScrapes: exceeded[0]?.[1] ?? 0,
+      expressionTrue,
+      alertState: alerts.find((a) => a.labels.alertname === "PrometheusScrapeSampleLimitHit")?.state ?? "inactive",
+      secondsToExpression,
+      serviceDownState: alerts.find((a) => a.labels.alertname === "ServiceDown" && a.labels.job === "memory-engine")?.state ?? "inactive",
+      exporterGenerationMs,
+    };
+  } finally {
+    await p.close();
+    await engine.close();
+  }
+}
