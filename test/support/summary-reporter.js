@@ -4,7 +4,7 @@ class SummaryReporter {
   onRunComplete(_contexts, results) {
     const skipped = results.numPendingTests + results.numTodoTests;
     const line = `jest: ${results.numPassedTests} passed, ${results.numFailedTests} failed${skipped ? `, ${skipped} skipped` : ""}\n`;
-    process.once("exit", () => process.stderr.write(line));
+    process.once("exit", () => process.stdout.write(line));
   }
 }
 module.exports = SummaryReporter;
