@@ -45,13 +45,13 @@ export interface SuiteTime {
   readonly failed: number;
 }
 
-/** One jest run, timed; counts from the summary reporter's `jest: N passed, N failed` line. */
+/** One jest run, timed; counts from the summary reporter's `jest: N passed, N failed` line (stdout or stderr). */
 export function suiteTime(name: string, args: readonly string[]): SuiteTime {
   const jest = path.join(ROOT, "node_modules", ".bin", "jest");
   const start = performance.now();
   const r = spawnSync(jest, [...args], { cwd: ROOT, encoding: "utf8", timeout: 30 * 60_000, maxBuffer: 64 * 1024 * 1024 });
   const ms = performance.now() - start;
-  const m = /^jest: (\d+) passed, (\d+) failed/m.exec(r.stdout ?? "");
+  const m = /^jest: (\d+) passed, (\d+) failed/m.exec(`${r.stdout ?? ""}\n${r.stderr ?? ""}`);
   const result = { name, command: `jest ${args.join(" ")}`.trim(), ms, passed: Number(m?.[1] ?? 0), failed: Number(m?.[2] ?? (r.status === 0 ? 0 : -1)) };
   progress(`${name}: ${Math.round(ms / 1000)} s, ${result.passed} passed, ${result.failed} failed`);
   return result;
