@@ -9,13 +9,22 @@ import * as net from "node:net";
 const live = new Set<ChildProcess>();
 let exitHookInstalled = false;
 
+function killAll(): void {
+  for (const child of live) child.kill("SIGKILL");
+}
+
 function installExitHook(): void {
   if (exitHookInstalled) return;
   exitHookInstalled = true;
   // 'exit' handlers must be synchronous: SIGKILL needs no waiting.
-  process.on("exit", () => {
-    for (const child of live) child.kill("SIGKILL");
-  });
+  process.on("exit", killAll);
+  // A signal ends the process without 'exit' handlers: kill the children, then die of the same signal.
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+    process.once(signal, () => {
+      killAll();
+      process.kill(process.pid, signal);
+    });
+  }
 }
 
 /** Resolves after `ms` milliseconds. */
