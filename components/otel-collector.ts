@@ -9,6 +9,7 @@ import { StackSettings } from "../config/schema";
 import { ImageSpec, imageTag } from "./images";
 import {
   checksumAnnotation,
+  clusterReader,
   containerResources,
   httpProbe,
   labels as makeLabels,
@@ -60,18 +61,7 @@ export class OtelCollector extends pulumi.ComponentResource {
     const ns = args.namespace;
     const child = { parent: this };
 
-    const serviceAccount = new k8s.core.v1.ServiceAccount(`${name}-sa`, { metadata: { name: spec.name, namespace: ns, labels } }, child);
-    const clusterName = `${args.namespaceName}-${spec.name}`;
-    const role = new k8s.rbac.v1.ClusterRole(`${name}-k8s-attributes`, { metadata: { name: clusterName, labels }, rules: OTEL_COLLECTOR_RULES }, child);
-    new k8s.rbac.v1.ClusterRoleBinding(
-      `${name}-k8s-attributes`,
-      {
-        metadata: { name: clusterName, labels },
-        roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: role.metadata.name },
-        subjects: [{ kind: "ServiceAccount", name: serviceAccount.metadata.name, namespace: ns }],
-      },
-      child,
-    );
+    const serviceAccount = clusterReader(name, "k8s-attributes", { namespace: ns, namespaceName: args.namespaceName, appName: spec.name, labels, rules: OTEL_COLLECTOR_RULES }, child);
 
     const configData = {
       "config.yaml": otelCollectorYaml(

@@ -8,6 +8,7 @@ import { StackSettings } from "../config/schema";
 import { ImageSpec, imageTag } from "./images";
 import {
   checksumAnnotation,
+  clusterReader,
   containerResources,
   httpProbe,
   labels as makeLabels,
@@ -61,19 +62,7 @@ export class Prometheus extends pulumi.ComponentResource {
     const ns = args.namespace;
     const child = { parent: this };
 
-    const serviceAccount = new k8s.core.v1.ServiceAccount(`${name}-sa`, { metadata: { name: spec.name, namespace: ns, labels } }, child);
-    // Cluster-scoped names carry the namespace, so two stacks in one cluster do not collide.
-    const clusterName = `${args.namespaceName}-${spec.name}`;
-    const role = new k8s.rbac.v1.ClusterRole(`${name}-discovery`, { metadata: { name: clusterName, labels }, rules: PROMETHEUS_DISCOVERY_RULES }, child);
-    new k8s.rbac.v1.ClusterRoleBinding(
-      `${name}-discovery`,
-      {
-        metadata: { name: clusterName, labels },
-        roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: role.metadata.name },
-        subjects: [{ kind: "ServiceAccount", name: serviceAccount.metadata.name, namespace: ns }],
-      },
-      child,
-    );
+    const serviceAccount = clusterReader(name, "discovery", { namespace: ns, namespaceName: args.namespaceName, appName: spec.name, labels, rules: PROMETHEUS_DISCOVERY_RULES }, child);
 
     const configData = { "prometheus.yml": prometheusYaml(args.config) };
     const rulesData = { ...args.ruleFiles };

@@ -6,7 +6,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ImageSpec, imageTag } from "./images";
-import { checksumAnnotation, containerResources, httpProbe, labels as makeLabels, selectorLabels } from "./kube";
+import { checksumAnnotation, clusterReader, containerResources, httpProbe, labels as makeLabels, selectorLabels } from "./kube";
 import { POD_LOGS_DIR, PROMTAIL_POSITIONS_DIR, buildPromtailConfig, promtailYaml } from "./promtail-config";
 import { SERVICES, serviceHost } from "./services";
 
@@ -36,18 +36,7 @@ export class Promtail extends pulumi.ComponentResource {
     const ns = args.namespace;
     const child = { parent: this };
 
-    const serviceAccount = new k8s.core.v1.ServiceAccount(`${name}-sa`, { metadata: { name: spec.name, namespace: ns, labels } }, child);
-    const clusterName = `${args.namespaceName}-${spec.name}`;
-    const role = new k8s.rbac.v1.ClusterRole(`${name}-discovery`, { metadata: { name: clusterName, labels }, rules: PROMTAIL_RULES }, child);
-    new k8s.rbac.v1.ClusterRoleBinding(
-      `${name}-discovery`,
-      {
-        metadata: { name: clusterName, labels },
-        roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: role.metadata.name },
-        subjects: [{ kind: "ServiceAccount", name: serviceAccount.metadata.name, namespace: ns }],
-      },
-      child,
-    );
+    const serviceAccount = clusterReader(name, "discovery", { namespace: ns, namespaceName: args.namespaceName, appName: spec.name, labels, rules: PROMTAIL_RULES }, child);
 
     const loki = SERVICES.loki;
     const configData = {

@@ -3,3 +3,4 @@ export * from "./security";
 export * from "./probes";
 export * from "./checksum";
 export * from "./workload";
+export * from "./rbac";
