@@ -5,7 +5,7 @@ import { M } from "../telemetry/catalog";
 import { INFERENCE_ERRORS } from "../rules/errors";
 import { RECORDED } from "../rules/recording";
 import { ERROR_RATIO, LATENCY_P95_SECONDS, LATENCY_QUANTILE, QUEUE_DEPTH } from "../rules/thresholds";
-import { FULL, SIXTH, buildDashboard, critAt, graph, promVariable, promql, singleStat, warnAt } from "./kit";
+import { FULL, SIXTH, buildDashboard, critAt, graph, promVariable, promql, singleStat, warnAt, errorRatioStat, p95LatencyStat } from "./kit";
 import { NS_SVC, agg, byVar, errorRatio, mean, observationRate, quantile, selector, series, sumRate } from "./promql";
 
 export const INFERENCE_UID = "ai-platform-inference";
@@ -32,22 +32,8 @@ export function inferenceDashboard(): Record<string, unknown> {
       {
         panels: [
           singleStat({ title: "Requests/s", queries: [promql(sumRate(requests, [], byModel))], unit: "reqps", sparkline: true, width: SIXTH }),
-          singleStat({
-            title: "Error ratio",
-            queries: [promql(errorRatio(requests, INFERENCE_ERRORS, [], byModel))],
-            unit: "percentunit",
-            thresholds: [critAt(ERROR_RATIO)],
-            sparkline: true,
-            width: SIXTH,
-          }),
-          singleStat({
-            title: "P95 latency",
-            queries: [promql(quantile(LATENCY_QUANTILE, duration, [], byModel))],
-            unit: "s",
-            thresholds: [critAt(LATENCY_P95_SECONDS)],
-            sparkline: true,
-            width: SIXTH,
-          }),
+          errorRatioStat(errorRatio(requests, INFERENCE_ERRORS, [], byModel), SIXTH),
+          p95LatencyStat(quantile(LATENCY_QUANTILE, duration, [], byModel), SIXTH),
           singleStat({ title: "Tokens/s", queries: [promql(sumRate(tokens, [], byModel))], unit: "short", sparkline: true, width: SIXTH }),
           singleStat({ title: "Mean batch size", queries: [promql(mean(batch, [], byModel))], unit: "short", decimals: 1, sparkline: true, width: SIXTH }),
           singleStat({

@@ -13,6 +13,7 @@ import * as prometheus from "@grafana/grafana-foundation-sdk/prometheus";
 import * as stat from "@grafana/grafana-foundation-sdk/stat";
 import * as table from "@grafana/grafana-foundation-sdk/table";
 import * as timeseries from "@grafana/grafana-foundation-sdk/timeseries";
+import { ERROR_RATIO, LATENCY_P95_SECONDS } from "../rules/thresholds";
 import { DatasourceKey, datasourceRef } from "./datasources";
 
 /** Tag on every dashboard of the stack; the dashboards link to each other through it. */
@@ -181,6 +182,16 @@ export function singleStat(p: StatPanel): cog.Builder<dash.Panel> {
     .orientation(common.VizOrientation.Auto);
   if (p.upDown) b.mappings(UP_DOWN);
   return b;
+}
+
+/** The error-ratio stat of a service row, red at the alert threshold. */
+export function errorRatioStat(query: string, width: number): cog.Builder<dash.Panel> {
+  return singleStat({ title: "Error ratio", queries: [promql(query)], unit: "percentunit", thresholds: [critAt(ERROR_RATIO)], sparkline: true, width });
+}
+
+/** The P95-latency stat of a service row, red at the alert threshold. */
+export function p95LatencyStat(query: string, width: number): cog.Builder<dash.Panel> {
+  return singleStat({ title: "P95 latency", queries: [promql(query)], unit: "s", thresholds: [critAt(LATENCY_P95_SECONDS)], sparkline: true, width });
 }
 
 /** Horizontal bars, one per series, for rankings (top sessions, top endpoints). */

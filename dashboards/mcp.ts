@@ -5,7 +5,7 @@ import { M } from "../telemetry/catalog";
 import { MCP_ERRORS } from "../rules/errors";
 import { RECORDED } from "../rules/recording";
 import { ERROR_RATIO, LATENCY_P95_SECONDS, LATENCY_QUANTILE } from "../rules/thresholds";
-import { FULL, QUARTER, buildDashboard, critAt, graph, promVariable, promql, singleStat } from "./kit";
+import { FULL, QUARTER, buildDashboard, critAt, graph, promVariable, promql, singleStat, errorRatioStat, p95LatencyStat } from "./kit";
 import { NS_SVC, byVar, errorRatio, quantile, selector, series, sumRate, topk } from "./promql";
 
 export const MCP_UID = "ai-platform-mcp";
@@ -31,22 +31,8 @@ export function mcpDashboard(): Record<string, unknown> {
       {
         panels: [
           singleStat({ title: "Requests/s", queries: [promql(sumRate(requests, [], scope))], unit: "reqps", sparkline: true, width: QUARTER }),
-          singleStat({
-            title: "Error ratio",
-            queries: [promql(errorRatio(requests, MCP_ERRORS, [], scope))],
-            unit: "percentunit",
-            thresholds: [critAt(ERROR_RATIO)],
-            sparkline: true,
-            width: QUARTER,
-          }),
-          singleStat({
-            title: "P95 latency",
-            queries: [promql(quantile(LATENCY_QUANTILE, duration, [], scope))],
-            unit: "s",
-            thresholds: [critAt(LATENCY_P95_SECONDS)],
-            sparkline: true,
-            width: QUARTER,
-          }),
+          errorRatioStat(errorRatio(requests, MCP_ERRORS, [], scope), QUARTER),
+          p95LatencyStat(quantile(LATENCY_QUANTILE, duration, [], scope), QUARTER),
           singleStat({
             title: "Failing operations",
             description: "Server and operation pairs with any failed request in the rate window.",

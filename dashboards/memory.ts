@@ -7,7 +7,7 @@ import { M } from "../telemetry/catalog";
 import { MEMORY_ERRORS } from "../rules/errors";
 import { RECORDED } from "../rules/recording";
 import { BUDGET_EXCEEDED_RATIO, BUDGET_WARNING_RATIO, ERROR_RATIO, LATENCY_P95_SECONDS, LATENCY_QUANTILE } from "../rules/thresholds";
-import { SIXTH, bars, buildDashboard, critAt, graph, promVariable, promql, promqlInstant, singleStat, warnAt } from "./kit";
+import { SIXTH, bars, buildDashboard, critAt, graph, promVariable, promql, promqlInstant, singleStat, warnAt, errorRatioStat, p95LatencyStat } from "./kit";
 import { NS_SVC, byVar, errorRatio, mean, quantile, selector, series, sumRate, topk } from "./promql";
 
 export const MEMORY_UID = "ai-platform-memory";
@@ -36,22 +36,8 @@ export function memoryDashboard(): Record<string, unknown> {
       {
         panels: [
           singleStat({ title: "Operations/s", queries: [promql(sumRate(ops, [], scope))], unit: "ops", sparkline: true, width: SIXTH }),
-          singleStat({
-            title: "Error ratio",
-            queries: [promql(errorRatio(ops, MEMORY_ERRORS, [], scope))],
-            unit: "percentunit",
-            thresholds: [critAt(ERROR_RATIO)],
-            sparkline: true,
-            width: SIXTH,
-          }),
-          singleStat({
-            title: "P95 latency",
-            queries: [promql(quantile(LATENCY_QUANTILE, duration, [], scope))],
-            unit: "s",
-            thresholds: [critAt(LATENCY_P95_SECONDS)],
-            sparkline: true,
-            width: SIXTH,
-          }),
+          errorRatioStat(errorRatio(ops, MEMORY_ERRORS, [], scope), SIXTH),
+          p95LatencyStat(quantile(LATENCY_QUANTILE, duration, [], scope), SIXTH),
           singleStat({ title: "Items stored", queries: [promql(`sum(${selector(RECORDED.memoryItems, svc)})`)], unit: "short", sparkline: true, width: SIXTH }),
           singleStat({
             title: "Highest budget use",
