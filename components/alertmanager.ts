@@ -19,6 +19,7 @@ import {
   restrictedPodSecurityContext,
   selectorLabels,
   spreadAcrossNodes,
+  statefulServices,
   volumeClaimTemplate,
 } from "./kube";
 import { SERVICES } from "./services";
@@ -81,33 +82,13 @@ export class Alertmanager extends pulumi.ComponentResource {
     };
     const configMap = new k8s.core.v1.ConfigMap(`${name}-config`, { metadata: { name: `${spec.name}-config`, namespace: ns, labels }, data: configData }, child);
 
-    const headlessName = `${spec.name}-headless`;
-    new k8s.core.v1.Service(
-      `${name}-headless`,
-      {
-        metadata: { name: headlessName, namespace: ns, labels },
-        spec: {
-          clusterIP: "None",
-          // Peers must find each other before they are ready: readiness waits for the gossip to settle.
-          publishNotReadyAddresses: true,
-          selector,
-          ports: [
-            { name: http.name, port: http.port, targetPort: http.name },
-            { name: clusterTcp.name, port: clusterTcp.port, targetPort: clusterTcp.name, protocol: "TCP" },
-            { name: clusterUdp.name, port: clusterUdp.port, targetPort: clusterUdp.name, protocol: "UDP" },
-          ],
-        },
-      },
+    // Peers must find each other before they are ready: readiness waits for the gossip to settle.
+    const { service, headlessName } = statefulServices(
+      name,
+      { appName: spec.name, namespace: ns, labels, selector, ports: [http], headlessPorts: [http, clusterTcp, clusterUdp], publishNotReadyAddresses: true },
       child,
     );
-    this.service = new k8s.core.v1.Service(
-      `${name}-service`,
-      {
-        metadata: { name: spec.name, namespace: ns, labels },
-        spec: { type: "ClusterIP", selector, ports: [{ name: http.name, port: http.port, targetPort: http.name }] },
-      },
-      child,
-    );
+    this.service = service;
 
     const replicas = args.settings.replicas;
     this.statefulSet = new k8s.apps.v1.StatefulSet(

@@ -14,6 +14,7 @@ import {
   restrictedContainerSecurityContext,
   restrictedPodSecurityContext,
   selectorLabels,
+  statefulServices,
   volumeClaimTemplate,
 } from "./kube";
 import { LOKI_DATA_DIR, buildLokiConfig, lokiYaml } from "./loki-config";
@@ -45,20 +46,8 @@ export class Loki extends pulumi.ComponentResource {
     const configData = { "loki.yaml": lokiYaml(buildLokiConfig({ settings: args.settings, httpPort: http.port, grpcPort: grpc.port })) };
     const configMap = new k8s.core.v1.ConfigMap(`${name}-config`, { metadata: { name: `${spec.name}-config`, namespace: ns, labels }, data: configData }, child);
 
-    const ports = [
-      { name: http.name, port: http.port, targetPort: http.name },
-      { name: grpc.name, port: grpc.port, targetPort: grpc.name },
-    ];
-    const headless = new k8s.core.v1.Service(
-      `${name}-headless`,
-      { metadata: { name: `${spec.name}-headless`, namespace: ns, labels }, spec: { clusterIP: "None", selector, ports } },
-      child,
-    );
-    this.service = new k8s.core.v1.Service(
-      `${name}-service`,
-      { metadata: { name: spec.name, namespace: ns, labels }, spec: { type: "ClusterIP", selector, ports } },
-      child,
-    );
+    const { service, headlessName } = statefulServices(name, { appName: spec.name, namespace: ns, labels, selector, ports: [http, grpc] }, child);
+    this.service = service;
 
     this.statefulSet = new k8s.apps.v1.StatefulSet(
       `${name}-statefulset`,
@@ -67,7 +56,7 @@ export class Loki extends pulumi.ComponentResource {
         spec: {
           // Single binary with an in-memory ring and a filesystem store: exactly one replica.
           replicas: 1,
-          serviceName: headless.metadata.name,
+          serviceName: headlessName,
           selector: { matchLabels: selector },
           template: {
             metadata: { labels, annotations: checksumAnnotation(configData) },

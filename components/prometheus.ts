@@ -17,6 +17,7 @@ import {
   restrictedPodSecurityContext,
   selectorLabels,
   spreadAcrossNodes,
+  statefulServices,
   startupProbe,
   volumeClaimTemplate,
 } from "./kube";
@@ -69,22 +70,8 @@ export class Prometheus extends pulumi.ComponentResource {
     const configMap = new k8s.core.v1.ConfigMap(`${name}-config`, { metadata: { name: `${spec.name}-config`, namespace: ns, labels }, data: configData }, child);
     const rulesMap = new k8s.core.v1.ConfigMap(`${name}-rules`, { metadata: { name: `${spec.name}-rules`, namespace: ns, labels }, data: rulesData }, child);
 
-    const headless = new k8s.core.v1.Service(
-      `${name}-headless`,
-      {
-        metadata: { name: `${spec.name}-headless`, namespace: ns, labels },
-        spec: { clusterIP: "None", selector, ports: [{ name: http.name, port: http.port, targetPort: http.name }] },
-      },
-      child,
-    );
-    this.service = new k8s.core.v1.Service(
-      `${name}-service`,
-      {
-        metadata: { name: spec.name, namespace: ns, labels },
-        spec: { type: "ClusterIP", selector, ports: [{ name: http.name, port: http.port, targetPort: http.name }] },
-      },
-      child,
-    );
+    const { service, headlessName } = statefulServices(name, { appName: spec.name, namespace: ns, labels, selector, ports: [http] }, child);
+    this.service = service;
 
     const replicas = args.settings.replicas;
     this.statefulSet = new k8s.apps.v1.StatefulSet(
@@ -93,7 +80,7 @@ export class Prometheus extends pulumi.ComponentResource {
         metadata: { name: spec.name, namespace: ns, labels },
         spec: {
           replicas,
-          serviceName: headless.metadata.name,
+          serviceName: headlessName,
           podManagementPolicy: "Parallel",
           selector: { matchLabels: selector },
           template: {

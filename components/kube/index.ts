@@ -4,3 +4,4 @@ export * from "./probes";
 export * from "./checksum";
 export * from "./workload";
 export * from "./rbac";
+export * from "./stateful-services";
