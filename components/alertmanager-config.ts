@@ -5,10 +5,8 @@
  * `global.slack_api_url_file`, the heartbeat URL from the webhook's `url_file`, both mounted from a Secret and read
  * at each notification, so rotating the Secret needs no restart.
  *
- * Only fields both Alertmanager 0.34 (deployed) and amtool 0.25 (Debian's, which the tests run) parse are emitted,
- * with one exception: webhook `url_file` came in 0.26, and 0.25 has no other field that reads a URL from a file.
- * `forAlertmanager025` gives the 0.25 view (an inline `url` in its place) for validation and local end-to-end runs;
- * the deployed form was checked once with amtool built from v0.34.0, also in utf8-strict-mode.
+ * The tests check the file as rendered with amtool and run it in Alertmanager, both of the pinned release built from
+ * its Go module (scripts/upstream).
  */
 import { posix } from "node:path";
 import { dump } from "js-yaml";
@@ -103,7 +101,7 @@ export const SLACK_TEMPLATES = { title: TITLE, text: TEXT, color: COLOR } as con
 
 const LABEL_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-/** `name="value"`: the one matcher form both the 0.25 parser and the 0.34 UTF-8 parser accept. */
+/** `name="value"`: the matcher form both the classic and the UTF-8 matcher parsers accept. */
 export function formatMatcher(m: Matcher): string {
   if (!LABEL_NAME.test(m.label)) throw new Error(`matcher label must match ${LABEL_NAME}, got "${m.label}"`);
   const value = m.value.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n");
@@ -196,19 +194,4 @@ export function buildAlertmanagerConfig(args: AlertmanagerConfigArgs): Alertmana
 /** alertmanager.yml as text: no anchors, no folding, YAML 1.1-safe quoting. */
 export function alertmanagerYaml(args: AlertmanagerConfigArgs): string {
   return dump(buildAlertmanagerConfig(args), { noRefs: true, lineWidth: -1 });
-}
-
-/**
- * The same config as Alertmanager/amtool 0.25 can parse it: the heartbeat's `url_file` becomes `url: heartbeatUrl`.
- * For validation and local runs only; deploying it would put the heartbeat URL in a ConfigMap.
- */
-export function forAlertmanager025(config: AlertmanagerConfig, heartbeatUrl: string): AlertmanagerConfig {
-  return {
-    ...config,
-    receivers: config.receivers.map((r) =>
-      r.webhook_configs
-        ? { ...r, webhook_configs: r.webhook_configs.map(({ url_file: _file, ...rest }) => ({ url: heartbeatUrl, ...rest })) }
-        : r,
-    ),
-  };
 }

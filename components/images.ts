@@ -17,8 +17,8 @@ export const IMAGES = {
   loki: { ref: "docker.io/grafana/loki:3.7.6", uid: 10001 },
   // Promtail is end of life upstream; 3.6.11 is its last image (see README for the move to Grafana Alloy).
   promtail: { ref: "docker.io/grafana/promtail:3.6.11", uid: 0 },
-  otelCollector: { ref: "docker.io/otel/opentelemetry-collector-contrib:0.159.0", uid: 10001 },
-  jaeger: { ref: "docker.io/jaegertracing/jaeger:2.20.0", uid: 10001 },
+  otelCollector: { ref: "docker.io/otel/opentelemetry-collector-contrib:0.158.0", uid: 10001 },
+  jaeger: { ref: "docker.io/jaegertracing/jaeger:2.13.0", uid: 10001 },
   grafana: { ref: "docker.io/grafana/grafana:13.2.0", uid: 472 },
   dcgmExporter: { ref: "nvcr.io/nvidia/k8s/dcgm-exporter:4.5.3-4.8.2-ubuntu22.04", uid: 0 },
   redisExporter: { ref: "docker.io/oliver006/redis_exporter:v1.88.0", uid: 59000 },

@@ -1,5 +1,5 @@
 /**
- * config.yaml for Jaeger v2 (2.20): OTLP and Jaeger gRPC receivers, Badger on the mounted volume with the configured
+ * config.yaml for Jaeger v2 (2.13): OTLP and Jaeger gRPC receivers, Badger on the mounted volume with the configured
  * span TTL, the query service and UI on 16686, healthcheckv2 for the probes and internal metrics for the scrape.
  * Jaeger v2 is built on the collector framework, so its config has the collector's shape.
  */

@@ -1,5 +1,5 @@
 /**
- * config.yaml for the OpenTelemetry Collector contrib 0.159: the seed's receivers on every interface, memory limiter,
+ * config.yaml for the OpenTelemetry Collector contrib 0.158 (COLLECTOR_RELEASE): the seed's receivers on every interface, memory limiter,
  * Kubernetes and resource attributes and batching in that order, traces to Jaeger over OTLP gRPC, logs to Loki's OTLP
  * endpoint, metrics on a Prometheus endpoint, health check and internal metrics for the probes and the scrape.
  *

@@ -2,7 +2,6 @@
  * prometheus.yml as a pure function of typed input. Scrape jobs follow DESIGN.md: one per seed source (Kubernetes
  * service discovery in the source's namespace), the exporters, pods annotated `prometheus.io/scrape`, and the stack's
  * own components. Every series gets `job`, `service` (= job), `namespace` and `instance`.
- * Only keys that both Prometheus 3.x and the Debian 2.42 used in tests accept are emitted.
  */
 import { dump } from "js-yaml";
 import { durationSeconds, quantityValue } from "../config/fields";
@@ -24,6 +23,7 @@ export interface KubernetesSdConfig {
   namespaces?: { names: string[] };
 }
 
+/** Static targets; the stack discovers its targets, but the type documents the shape tests may use. */
 export interface StaticConfig {
   targets: string[];
   labels?: Record<string, string>;
@@ -288,34 +288,6 @@ export function buildPrometheusConfig(args: PrometheusConfigArgs): PrometheusCon
       ],
     },
     scrape_configs: jobs,
-  };
-}
-
-/**
- * The same config with static targets in place of Kubernetes discovery, for running Debian's Prometheus (built
- * without Kubernetes SD) in tests. Jobs without targets are left out; each target gets the labels discovery would set.
- */
-export function toStaticVariant(
-  config: PrometheusConfig,
-  targets: Readonly<Record<string, { readonly targets: readonly string[]; readonly namespace: string; readonly metricsPath?: string }>>,
-  alertmanagers: readonly string[],
-): PrometheusConfig {
-  const unknown = Object.keys(targets).filter((job) => !config.scrape_configs.some((j) => j.job_name === job));
-  if (unknown.length > 0) throw new Error(`static targets for unknown scrape jobs: ${unknown.join(", ")}`);
-  return {
-    ...config,
-    alerting: { alertmanagers: [{ api_version: "v2", static_configs: [{ targets: [...alertmanagers] }] }] },
-    scrape_configs: config.scrape_configs
-      .filter((j) => targets[j.job_name])
-      .map((j) => {
-        const t = targets[j.job_name];
-        const { kubernetes_sd_configs: _sd, relabel_configs: _relabel, ...rest } = j;
-        return {
-          ...rest,
-          ...(t.metricsPath ? { metrics_path: t.metricsPath } : {}),
-          static_configs: [{ targets: [...t.targets], labels: { namespace: t.namespace, service: j.job_name } }],
-        };
-      }),
   };
 }
 

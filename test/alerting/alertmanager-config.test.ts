@@ -4,7 +4,6 @@ import {
   RouteYaml,
   alertmanagerYaml,
   buildAlertmanagerConfig,
-  forAlertmanager025,
   formatMatcher,
 } from "../../components/alertmanager-config";
 
@@ -176,16 +175,6 @@ describe("output", () => {
   test("is deterministic", () => {
     const args = { slackWebhookUrlFile: SLACK_FILE, heartbeatUrlFile: HEARTBEAT_FILE };
     expect(alertmanagerYaml(args)).toBe(alertmanagerYaml(args));
-  });
-
-  test("the 0.25 view differs from the deployed config only in the heartbeat url field", () => {
-    const deployed = withHeartbeat();
-    const legacy = forAlertmanager025(deployed, "https://heartbeat.invalid/ping");
-    const strip = (c: AlertmanagerConfig) => JSON.parse(JSON.stringify(c, (k, v) => (k === "url" || k === "url_file" ? undefined : v)));
-    expect(strip(legacy)).toEqual(strip(deployed));
-    expect(legacy.receivers.find((r) => r.name === "heartbeat")?.webhook_configs).toEqual([
-      { url: "https://heartbeat.invalid/ping", send_resolved: false, max_alerts: 1 },
-    ]);
   });
 
   test("matchers use double-quoted values and escape quotes and backslashes", () => {

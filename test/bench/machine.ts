@@ -1,7 +1,7 @@
 /** The machine a benchmark ran on, and small statistics helpers. */
 import { execFileSync } from "node:child_process";
 import * as os from "node:os";
-import { requireBinary } from "../e2e/harness/processes";
+import { requireTool } from "../support/tools";
 
 export interface Machine {
   readonly date: string;
@@ -31,8 +31,8 @@ export function machine(): Machine {
     cpu: cpus[0]?.model.trim() ?? "unknown",
     cores: cpus.length,
     memoryGiB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
-    prometheus: version(requireBinary(["prometheus"])),
-    alertmanager: version(requireBinary(["prometheus-alertmanager", "alertmanager"])),
+    prometheus: version(requireTool("prometheus")),
+    alertmanager: version(requireTool("alertmanager")),
   };
 }
 

@@ -10,6 +10,7 @@ import { SEED_ALERTS, renderedAlerts } from "../e2e/harness/contract";
 import { DRIFTING_MODEL, HIGH_MODEL, startIncident } from "../e2e/harness/incident";
 import { Pipeline } from "../e2e/harness/pipeline";
 import { sleep, waitFor } from "../e2e/harness/processes";
+import { componentEndpoint } from "../e2e/harness/simulated-cluster";
 import { COMPRESSED_INTERVAL, RenderedStack, durationMs } from "../e2e/harness/stack-files";
 import { median, progress } from "./machine";
 import { HUNDRED_THOUSAND, SyntheticPlatform, explodingMemoryEngine } from "./synthetic";
@@ -187,9 +188,9 @@ async function selfSamples(url: string, name: string): Promise<[string, number][
 /** Prometheus with the rendered rules and timings scraping ~100,000 synthetic series; `cycles` evaluation rounds. */
 export async function ruleEvaluation(rendered: RenderedStack, cycles: number): Promise<RuleEvaluation> {
   const synthetic = await SyntheticPlatform.start(HUNDRED_THOUSAND);
-  const p = await Pipeline.start({ name: "bench-rules", rendered, compression: 1, noDefaultTargets: true, extraTargets: () => synthetic.targets() });
+  const p = await Pipeline.start({ name: "bench-rules", rendered, compression: 1, noDefaultTargets: true, extraEndpoints: () => synthetic.endpoints(rendered.settings) });
   try {
-    const jobs = Object.keys(synthetic.targets()).length;
+    const jobs = synthetic.endpoints(rendered.settings).length;
     await waitFor("synthetic targets scraped", async () => ((await p.targetsUp()) >= jobs ? true : undefined), { timeoutMs: 60_000, intervalMs: 1_000 });
     const prom = load(rendered.prometheusYml) as { global: { evaluation_interval: string } };
     const interval = durationMs(prom.global.evaluation_interval);
@@ -251,13 +252,13 @@ export interface CardinalityGuard {
 
 /** A memory engine emitting `users` user_id series, scraped with the rendered memory-engine job and limits. */
 export async function cardinalityGuard(rendered: RenderedStack, users: number): Promise<CardinalityGuard> {
-  const engine = await explodingMemoryEngine();
+  const engine = await explodingMemoryEngine(rendered.settings);
   const p = await Pipeline.start({
     name: "bench-cardinality",
     rendered,
     compression: 1,
     noDefaultTargets: true,
-    extraTargets: (self) => ({ "memory-engine": engine.target, prometheus: { targets: [self.prometheus], namespace: "observability", metricsPath: "/metrics" } }),
+    extraEndpoints: (self) => [engine.endpoint, componentEndpoint(rendered.settings, "prometheus", self.prometheus)],
   });
   try {
     const prom = load(rendered.prometheusYml) as { global: { scrape_interval: string }; scrape_configs: { job_name: string; sample_limit: number }[] };

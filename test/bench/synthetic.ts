@@ -6,7 +6,9 @@
 import { HTTP_METHODS } from "../../telemetry/arguments";
 import { MetricsExporter, createMetricsExporter } from "../../telemetry/metrics-exporter";
 import { serve, LoopbackServer } from "../e2e/harness/http";
-import { StaticTarget } from "../e2e/harness/stack-files";
+import { SimulatedEndpoint } from "../e2e/harness/loopback-discovery";
+import { componentEndpoint, sourceEndpoint } from "../e2e/harness/simulated-cluster";
+import { StackSettings } from "../../config/schema";
 import { FakeDcgmExporter } from "../e2e/harness/fake-exporters";
 
 export interface SyntheticSizes {
@@ -55,12 +57,13 @@ export class SyntheticPlatform {
     return new SyntheticPlatform(server, exporters, dcgm);
   }
 
-  /** Static targets for every job, namespaced as discovery would. */
-  targets(): Record<string, StaticTarget> {
-    const out: Record<string, StaticTarget> = {};
-    for (const job of SYNTHETIC_JOBS) out[job] = { targets: [`127.0.0.1:${this.server.port}`], namespace: "ai-platform", metricsPath: `/metrics/${job}` };
-    out["dcgm-exporter"] = { targets: [this.dcgm.exporter.target], namespace: "observability-agents", metricsPath: "/metrics" };
-    return out;
+  /** One pod per job as discovery would find it; the jobs share one server, so each target names its path. */
+  endpoints(settings: StackSettings): SimulatedEndpoint[] {
+    const address = `127.0.0.1:${this.server.port}`;
+    return [
+      ...SYNTHETIC_JOBS.map((job) => sourceEndpoint(settings, job, address, 0, { metricsPath: `/metrics/${job}` })),
+      componentEndpoint(settings, "dcgmExporter", this.dcgm.exporter.target),
+    ];
   }
 
   async close(): Promise<void> {
@@ -96,7 +99,7 @@ function populate(e: Record<SyntheticJob, MetricsExporter>, s: SyntheticSizes): 
 }
 
 /** A memory engine whose `memory_items_total` fans out to `users` user_id series (the cardinality explosion). */
-export async function explodingMemoryEngine(): Promise<{ exporter: MetricsExporter; target: StaticTarget; explode: (users: number) => void; close: () => Promise<void> }> {
+export async function explodingMemoryEngine(settings: StackSettings): Promise<{ exporter: MetricsExporter; endpoint: SimulatedEndpoint; explode: (users: number) => void; close: () => Promise<void> }> {
   const exporter = createMetricsExporter("memory-engine");
   exporter.recordMemoryOperation("search", "success", 0.01, { searchResults: 5 });
   exporter.setMemoryItems("user-0", 1);
@@ -104,7 +107,7 @@ export async function explodingMemoryEngine(): Promise<{ exporter: MetricsExport
   const server = await serve((req, res) => handler(req, res));
   return {
     exporter,
-    target: { targets: [`127.0.0.1:${server.port}`], namespace: "ai-platform", metricsPath: "/metrics" },
+    endpoint: sourceEndpoint(settings, "memory-engine", `127.0.0.1:${server.port}`),
     explode: (users: number) => {
       for (let u = 0; u < users; u++) exporter.setMemoryItems(`user-${u}`, 1 + (u % 100));
     },

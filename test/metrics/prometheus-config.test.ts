@@ -1,6 +1,3 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import * as path from "node:path";
 import { durationSeconds } from "../../config/fields";
 import { parseStackConfig } from "../../config/parse";
 import { SOURCE_NAMES } from "../../config/schema";
@@ -12,15 +9,12 @@ import {
   SELF_JOBS,
   buildPrometheusConfig,
   prometheusArgs,
-  prometheusYaml,
   restrictedLabelsFrom,
   retentionSizeFor,
-  toStaticVariant,
 } from "../../components/prometheus-config";
 import { scrapeLimitsFor } from "../../rules/cardinality";
-import { allAlerts, buildRuleFiles } from "../../rules/rule-files";
+import { allAlerts } from "../../rules/rule-files";
 import { HIGH_CARDINALITY_ALLOWED, HIGH_CARDINALITY_LABELS } from "../../telemetry/catalog";
-import { requireTool, runTool } from "../support/tools";
 
 const settings = parseStackConfig({ "observability:slackWebhookUrl": "https://hooks.slack.com/x" }).settings;
 
@@ -127,10 +121,6 @@ describe("prometheus.yml builder", () => {
     expect(job.kubernetes_sd_configs).toEqual([{ role: "pod" }]);
     expect(job.relabel_configs![0].regex).toContain("nvidia-dcgm-exporter");
   });
-
-  it("rejects static targets for a job that does not exist", () => {
-    expect(() => toStaticVariant(config, { nosuchjob: { targets: ["127.0.0.1:1"], namespace: "x" } }, [])).toThrow("static targets for unknown scrape jobs: nosuchjob");
-  });
 });
 
 describe("prometheus flags", () => {
@@ -153,36 +143,5 @@ describe("prometheus flags", () => {
   it("restores the pending time of every alert with a `for` after a restart", () => {
     const fors = allAlerts().flatMap((a) => (a.for === undefined ? [] : [durationSeconds(a.for)]));
     expect(durationSeconds(FOR_GRACE_PERIOD)).toBeLessThanOrEqual(Math.min(...fors));
-  });
-});
-
-describe("promtool check config", () => {
-  const promtool = requireTool("promtool");
-
-  it("accepts the static-target variant with the rendered rule files", () => {
-    const dir = mkdtempSync(path.join(tmpdir(), "promcfg-"));
-    const rulesDir = path.join(dir, "rules");
-    mkdirSync(rulesDir);
-    for (const [name, text] of Object.entries(buildRuleFiles({ runbookBaseUrl: "https://example.org/runbooks.md" }))) {
-      writeFileSync(path.join(rulesDir, name), text);
-    }
-    const config = buildPrometheusConfig(args({ rulesDir }));
-    const targets = Object.fromEntries(config.scrape_configs.map((j, i) => [j.job_name, { targets: [`127.0.0.1:${19200 + i}`], namespace: "test" }]));
-    const file = path.join(dir, "prometheus.yml");
-    writeFileSync(file, prometheusYaml(toStaticVariant(config, targets, ["127.0.0.1:19093"])));
-    const r = runTool(promtool, ["check", "config", file]);
-    expect(r.stdout + r.stderr).not.toContain("FAILED");
-    expect(r.stdout).toMatch(/Checking .*latency\.rules\.yml\s+SUCCESS/);
-    expect(r.status).toBe(0);
-  });
-
-  it("fails on a broken relabel rule, proving the check is real", () => {
-    const dir = mkdtempSync(path.join(tmpdir(), "promcfg-bad-"));
-    const config = buildPrometheusConfig(args({ rulesDir: dir }));
-    const broken = toStaticVariant(config, { gateway: { targets: ["127.0.0.1:1"], namespace: "t" } }, []);
-    broken.scrape_configs[0].metric_relabel_configs![1] = { regex: "user_id", action: "labeldropx" as "labeldrop" };
-    const file = path.join(dir, "prometheus.yml");
-    writeFileSync(file, prometheusYaml(broken));
-    expect(runTool(promtool, ["check", "config", file]).status).not.toBe(0);
   });
 });

@@ -1,17 +1,27 @@
 /**
- * Locates the command-line tools the tests run (promtool, amtool). A missing tool fails the test with the command that
- * installs it, rather than skipping: a skipped check would pass a change it was meant to stop.
+ * Locates the programs the tests run: the pinned releases built from their Go modules (scripts/upstream), never
+ * whatever happens to be on PATH, so a test runs the version the stack deploys. A missing build fails the test with
+ * the command that makes it, rather than skipping: a skipped check would pass a change it was meant to stop.
  */
-import { execFileSync, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
+import { UpstreamName } from "../../scripts/upstream/components";
+import { upstreamBinary } from "../../scripts/upstream/layout";
 
-const INSTALL_HINT = "run `bash scripts/install-test-tools.sh` (Debian/Ubuntu: apt-get install prometheus prometheus-alertmanager)";
+const TOOLS = {
+  prometheus: ["prometheus", "prometheus"],
+  promtool: ["prometheus", "promtool"],
+  alertmanager: ["alertmanager", "alertmanager"],
+  amtool: ["alertmanager", "amtool"],
+  otelcol: ["otelcol", "otelcol"],
+  jaeger: ["jaeger", "jaeger"],
+  telemetrygen: ["telemetrygen", "telemetrygen"],
+} as const satisfies Record<string, readonly [UpstreamName, string]>;
 
-export function requireTool(name: "promtool" | "amtool"): string {
-  try {
-    return execFileSync("sh", ["-c", `command -v ${name}`], { encoding: "utf8" }).trim();
-  } catch {
-    throw new Error(`${name} is not on PATH; ${INSTALL_HINT}`);
-  }
+export type ToolName = keyof typeof TOOLS;
+
+export function requireTool(name: ToolName): string {
+  const [component, binary] = TOOLS[name];
+  return upstreamBinary(component, binary);
 }
 
 export interface RunResult {

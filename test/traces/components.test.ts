@@ -43,7 +43,7 @@ describe("OpenTelemetry Collector component", () => {
 
   it("runs the pinned contrib image with its config file, GOMEMLIMIT at 80% of the memory limit", () => {
     const c = container(deployment());
-    expect(c.image).toBe("docker.io/otel/opentelemetry-collector-contrib:0.159.0");
+    expect(c.image).toBe("docker.io/otel/opentelemetry-collector-contrib:0.158.0");
     expect(c.args).toEqual(["--config=/etc/otelcol-contrib/config.yaml"]);
     expect(c.resources.limits.memory).toBe("768Mi");
     expect(c.env).toEqual([{ name: "GOMEMLIMIT", value: "614MiB" }]);
@@ -98,7 +98,7 @@ describe("Jaeger component", () => {
     const d = deployment();
     expect(d.spec.replicas).toBe(1);
     expect(d.spec.strategy).toEqual({ type: "Recreate" });
-    expect(container(d).image).toBe("docker.io/jaegertracing/jaeger:2.20.0");
+    expect(container(d).image).toBe("docker.io/jaegertracing/jaeger:2.13.0");
     expect(container(d).args).toEqual(["--config", "/etc/jaeger/config.yaml"]);
   });
 

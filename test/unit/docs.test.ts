@@ -5,6 +5,7 @@ import { Field } from "../../config/fields";
 import { stackSchema } from "../../config/schema";
 import { IMAGES } from "../../components/images";
 import { configReference } from "../../scripts/lib/config-reference";
+import { replaceVersionTable } from "../../scripts/upstream/components";
 
 const ROOT = path.resolve(__dirname, "../..");
 const readme = readFileSync(path.join(ROOT, "README.md"), "utf8");
@@ -12,6 +13,10 @@ const readme = readFileSync(path.join(ROOT, "README.md"), "utf8");
 describe("README", () => {
   it("holds the config reference generated from the schema (run npm run docs:config)", () => {
     expect(readme).toContain(configReference());
+  });
+
+  it("holds the deployed/tested version table generated from the pins (run npm run docs:config)", () => {
+    expect(replaceVersionTable(readme)).toBe(readme);
   });
 
   it("lists every pinned image", () => {

@@ -1,6 +1,6 @@
 /**
  * A demo of the platform's services, instrumented only through telemetry/metrics-exporter.ts: one exporter per
- * service, each served on `/metrics/<service>` of one loopback server (Prometheus scrapes each as its own job).
+ * service, each on its own loopback server's `/metrics`, as each service's pod serves it.
  *
  * Traffic is simulated: every 100 ms each service records a few requests with the durations and outcomes its current
  * state asks for. Durations are recorded values, not waited for, so a "3 s" request costs nothing; that is what lets a
@@ -46,7 +46,7 @@ export class DemoPlatform {
   };
   private readonly timer: NodeJS.Timeout;
 
-  private constructor(private readonly server: LoopbackServer, exporters: Record<DemoService, MetricsExporter>) {
+  private constructor(private readonly servers: Readonly<Record<DemoService, LoopbackServer>>, exporters: Record<DemoService, MetricsExporter>) {
     this.exporters = exporters;
     this.timer = setInterval(() => this.tick(), TICK_MS);
     this.setQueueDepth(5);
@@ -54,32 +54,31 @@ export class DemoPlatform {
 
   static async start(): Promise<DemoPlatform> {
     const exporters = Object.fromEntries(DEMO_SERVICES.map((s) => [s, createMetricsExporter(s)])) as Record<DemoService, MetricsExporter>;
-    const handlers = Object.fromEntries(DEMO_SERVICES.map((s) => [s, exporters[s].metricsHandler()]));
-    // The handler needs the instance, which needs the server: filled in right after listening.
+    // The handlers need the instance, which needs the servers: filled in right after listening.
     const ref: { self?: DemoPlatform } = {};
-    const server = await serve((req, res) => {
-      const service = /^\/metrics\/([a-z-]+)$/.exec(req.url ?? "")?.[1] as DemoService | undefined;
-      if (!service || !handlers[service]) {
-        res.writeHead(404).end();
-        return;
-      }
-      if (ref.self?.down.has(service)) {
-        res.writeHead(503).end("service unavailable\n");
-        return;
-      }
-      handlers[service](req, res);
-    });
-    ref.self = new DemoPlatform(server, exporters);
+    const servers = await Promise.all(
+      DEMO_SERVICES.map((service) => {
+        const handler = exporters[service].metricsHandler();
+        return serve((req, res) => {
+          if ((req.url ?? "").split("?")[0] !== "/metrics") {
+            res.writeHead(404).end();
+            return;
+          }
+          if (ref.self?.down.has(service)) {
+            res.writeHead(503).end("service unavailable\n");
+            return;
+          }
+          handler(req, res);
+        });
+      }),
+    );
+    ref.self = new DemoPlatform(Object.fromEntries(DEMO_SERVICES.map((s, i) => [s, servers[i]])) as Record<DemoService, LoopbackServer>, exporters);
     return ref.self;
   }
 
-  /** host:port of every service's target. */
-  get target(): string {
-    return `127.0.0.1:${this.server.port}`;
-  }
-
-  metricsPath(service: DemoService): string {
-    return `/metrics/${service}`;
+  /** host:port of a service's target. */
+  target(service: DemoService): string {
+    return `127.0.0.1:${this.servers[service].port}`;
   }
 
   setStream(stream: Stream, patch: Partial<StreamState>): void {
@@ -123,6 +122,6 @@ export class DemoPlatform {
 
   async close(): Promise<void> {
     clearInterval(this.timer);
-    await this.server.close();
+    await Promise.all(Object.values(this.servers).map((s) => s.close()));
   }
 }

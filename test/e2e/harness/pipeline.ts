@@ -1,6 +1,6 @@
 /**
- * One alert pipeline on loopback: the demo platform and fake exporters as scrape targets, Debian's Prometheus and
- * Alertmanager loaded with the rendered files, and a fake Slack. Each pipeline has its own ports and directory, so
+ * One alert pipeline on loopback: the demo platform and fake exporters as scrape targets, the pinned Prometheus and
+ * Alertmanager (built from their Go modules) loaded with the rendered files and flags, and a fake Slack. Each pipeline has its own ports and directory, so
  * several run side by side.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -9,18 +9,11 @@ import * as path from "node:path";
 import { DemoPlatform, DemoService } from "./demo-service";
 import { FakeDcgmExporter, FakePostgresExporter, FakeRedisExporter } from "./fake-exporters";
 import { FakeSlack } from "./fake-slack";
-import { Daemon, requireBinary, startDaemon } from "./processes";
-import {
-  ALERTMANAGER_025_MISSING_FLAGS,
-  RenderedStack,
-  StaticTarget,
-  compressPrometheusFlags,
-  compressRuleFile,
-  dropFlags,
-  loopbackAlertmanagerYml,
-  loopbackPrometheusYml,
-  replaceFlags,
-} from "./stack-files";
+import { requireTool } from "../../support/tools";
+import { Daemon, startDaemon } from "./processes";
+import { SimulatedEndpoint } from "./loopback-discovery";
+import { componentEndpoint, sourceEndpoint } from "./simulated-cluster";
+import { RenderedStack, compressAlertmanagerFlags, compressPrometheusFlags, compressRuleFile, loopbackAlertmanagerYml, loopbackPrometheusYml, replaceFlags } from "./stack-files";
 
 export interface PipelineOptions {
   /** Names the run's directory and logs. */
@@ -28,8 +21,8 @@ export interface PipelineOptions {
   readonly rendered: RenderedStack;
   /** Time compression factor F (1: the rendered timings). See COMPRESSION in stack-files.ts. */
   readonly compression: number;
-  /** Jobs scraped besides the demo platform and the fake exporters (benchmarks add synthetic targets). */
-  readonly extraTargets?: (self: { prometheus: string }) => Readonly<Record<string, StaticTarget>>;
+  /** Pods discovered besides the demo platform and the fake exporters (benchmarks add synthetic targets). */
+  readonly extraEndpoints?: (self: { prometheus: string }) => readonly SimulatedEndpoint[];
   /** Leave out the default targets (the demo platform and the fakes). */
   readonly noDefaultTargets?: boolean;
 }
@@ -46,11 +39,6 @@ export interface Sample {
   metric: Record<string, string>;
   value: [number, string];
 }
-
-/** Namespaces the static targets are labelled with, as discovery in the dev stack would. */
-const PLATFORM_NAMESPACE = "ai-platform";
-const SERVERS_NAMESPACE = "observability";
-const AGENTS_NAMESPACE = "observability-agents";
 
 /** Demo services scraped as jobs (learning-engine is the one the ServiceDown scenarios take down). */
 const SCRAPED_DEMO_SERVICES: readonly DemoService[] = ["gateway", "api-server", "mcpjungle", "max-serve", "memory-engine", "drift-monitor", "learning-engine"];
@@ -105,8 +93,8 @@ export class Pipeline {
   }
 
   static async start(opts: PipelineOptions): Promise<Pipeline> {
-    const prometheusBin = requireBinary(["prometheus"]);
-    const alertmanagerBin = requireBinary(["prometheus-alertmanager", "alertmanager"]);
+    const prometheusBin = requireTool("prometheus");
+    const alertmanagerBin = requireTool("alertmanager");
     const dir = mkdtempSync(path.join(tmpdir(), `e2e-${opts.name}-`));
     const [demo, dcgm, redis, postgres, slack] = await Promise.all([DemoPlatform.start(), FakeDcgmExporter.start(), FakeRedisExporter.start(), FakePostgresExporter.start(), FakeSlack.start()]);
     setHealthy(dcgm, redis, postgres);
@@ -119,32 +107,38 @@ export class Pipeline {
     for (const [name, text] of Object.entries(opts.rendered.ruleFiles)) writeFileSync(path.join(rulesDir, name), F === 1 ? text : compressRuleFile(text, F));
     const slackUrlFile = path.join(secretsDir, "slack-webhook-url");
     writeFileSync(slackUrlFile, slack.webhookUrl);
+    const heartbeatUrlFile = path.join(secretsDir, "heartbeat-url");
+    writeFileSync(heartbeatUrlFile, `${slack.webhookUrl}/heartbeat`);
+    const sdDir = path.join(dir, "discovery");
+    mkdirSync(sdDir);
 
     const alertmanagerYml = path.join(dir, "alertmanager.yml");
-    writeFileSync(alertmanagerYml, loopbackAlertmanagerYml(opts.rendered, { slackUrlFile, heartbeatUrl: `${slack.webhookUrl}/heartbeat`, compression: F }));
+    writeFileSync(alertmanagerYml, loopbackAlertmanagerYml(opts.rendered, { slackUrlFile, heartbeatUrlFile, compression: F }));
     const alertmanager = await startDaemon((port) => {
-      let args = replaceFlags(dropFlags(opts.rendered.alertmanagerArgs, ALERTMANAGER_025_MISSING_FLAGS), {
+      let args = replaceFlags(opts.rendered.alertmanagerArgs, {
         "--config.file": alertmanagerYml,
         "--storage.path": path.join(dir, "alertmanager-data"),
         "--web.listen-address": `127.0.0.1:${port}`,
       });
       // Gossip off: a lone Alertmanager otherwise listens on 0.0.0.0:9094 and waits for peers.
       if (!args.includes("--cluster.listen-address=")) args = [...args, "--cluster.listen-address="];
+      if (F !== 1) args = compressAlertmanagerFlags(args, F);
       return new Daemon("alertmanager", alertmanagerBin, args, port, path.join(dir, "alertmanager.log"));
     });
 
     const prometheusYml = path.join(dir, "prometheus.yml");
     const prometheus = await startDaemon((port) => {
       const self = `127.0.0.1:${port}`;
-      const targets: Record<string, StaticTarget> = {};
+      const settings = opts.rendered.settings;
+      const endpoints: SimulatedEndpoint[] = [componentEndpoint(settings, "alertmanager", `127.0.0.1:${alertmanager.port}`)];
       if (!opts.noDefaultTargets) {
-        for (const s of SCRAPED_DEMO_SERVICES) targets[s] = { targets: [demo.target], namespace: PLATFORM_NAMESPACE, metricsPath: demo.metricsPath(s) };
-        targets["dcgm-exporter"] = { targets: [dcgm.exporter.target], namespace: AGENTS_NAMESPACE, metricsPath: "/metrics" };
-        targets["redis-exporter"] = { targets: [redis.exporter.target], namespace: SERVERS_NAMESPACE, metricsPath: "/metrics" };
-        targets["postgres-exporter"] = { targets: [postgres.exporter.target], namespace: SERVERS_NAMESPACE, metricsPath: "/metrics" };
+        for (const s of SCRAPED_DEMO_SERVICES) endpoints.push(sourceEndpoint(settings, s, demo.target(s)));
+        endpoints.push(componentEndpoint(settings, "dcgmExporter", dcgm.exporter.target));
+        endpoints.push(componentEndpoint(settings, "redisExporter", redis.exporter.target));
+        endpoints.push(componentEndpoint(settings, "postgresExporter", postgres.exporter.target));
       }
-      Object.assign(targets, opts.extraTargets?.({ prometheus: self }) ?? {});
-      writeFileSync(prometheusYml, loopbackPrometheusYml(opts.rendered, { targets, alertmanager: `127.0.0.1:${alertmanager.port}`, rulesDir, compression: F }));
+      endpoints.push(...(opts.extraEndpoints?.({ prometheus: self }) ?? []));
+      writeFileSync(prometheusYml, loopbackPrometheusYml(opts.rendered, { endpoints, sdDir, rulesDir, compression: F }));
       let args = replaceFlags(opts.rendered.prometheusArgs, {
         "--config.file": prometheusYml,
         "--storage.tsdb.path": path.join(dir, "prometheus-data"),

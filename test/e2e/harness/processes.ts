@@ -2,7 +2,7 @@
  * Child daemons on loopback (Prometheus, Alertmanager), bounded waits, and free ports. Every child is tracked and
  * killed when the test process exits, whatever way it exits, so a failed run leaves nothing listening.
  */
-import { ChildProcess, execFileSync, spawn } from "node:child_process";
+import { ChildProcess, spawn } from "node:child_process";
 import { closeSync, existsSync, openSync, readFileSync } from "node:fs";
 import * as net from "node:net";
 
@@ -61,19 +61,6 @@ export function freePort(): Promise<number> {
       server.close(() => resolve(port));
     });
   });
-}
-
-/** The first of the names found on PATH (Debian calls the Alertmanager binary prometheus-alertmanager). */
-export function requireBinary(names: readonly string[]): string {
-  for (const name of names) {
-    try {
-      const found = execFileSync("sh", ["-c", `command -v ${name}`], { encoding: "utf8" }).trim();
-      if (found) return found;
-    } catch {
-      // not this name
-    }
-  }
-  throw new Error(`none of ${names.join(", ")} is on PATH; run \`bash scripts/install-test-tools.sh\` (Debian/Ubuntu: apt-get install prometheus prometheus-alertmanager)`);
 }
 
 function tail(file: string, lines = 30): string {

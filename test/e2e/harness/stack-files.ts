@@ -3,18 +3,28 @@
  * `alertmanager-config`, `prometheus-config`, and the daemons' flags from their StatefulSets), and the few
  * transformations a run on loopback needs:
  *
- * - always: file paths and listen addresses point into the run's directory and at 127.0.0.1; the Slack webhook file
- *   holds the fake Slack's URL; Prometheus discovers its targets statically (`toStaticVariant`); Alertmanager flags
- *   Debian's 0.25 does not have are left out (`ALERTMANAGER_025_MISSING_FLAGS`);
+ * - always (`loopbackPrometheusYml`, `loopbackAlertmanagerYml`, `replaceFlags`): file paths and listen addresses point
+ *   into the run's directory and at 127.0.0.1, the Slack and heartbeat URL files hold the fake Slack's URLs, and
+ *   Kubernetes discovery becomes file discovery of the same targets with the same meta labels
+ *   (loopback-discovery.ts). Nothing else changes: every scrape job, relabelling, limit, route, inhibition, template and
+ *   flag runs as rendered, on the pinned Prometheus and Alertmanager;
  * - time compression by a factor F (`compress`), documented in `COMPRESSION`.
  */
 import { dump, load } from "js-yaml";
-import { AlertmanagerConfig, forAlertmanager025 } from "../../../components/alertmanager-config";
-import { PrometheusConfig, toStaticVariant } from "../../../components/prometheus-config";
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
+import { AlertmanagerConfig } from "../../../components/alertmanager-config";
+import { PrometheusConfig } from "../../../components/prometheus-config";
+import { parseStackConfig } from "../../../config/parse";
+import { StackSettings } from "../../../config/schema";
+import { parseStackFile } from "../../../scripts/lib/stack-file";
 import { Doc, loadManifests, render } from "../../support/render";
+import { SimulatedEndpoint, toFileDiscovery } from "./loopback-discovery";
 
 export interface RenderedStack {
   readonly stack: string;
+  /** The stack's settings, parsed from its stack file as the program parses them. */
+  readonly settings: StackSettings;
   /** File name to YAML text, as in the `prometheus-rules` ConfigMap. */
   readonly ruleFiles: Readonly<Record<string, string>>;
   readonly alertmanagerYml: string;
@@ -42,8 +52,11 @@ export function renderStack(stack = "dev"): RenderedStack {
   const run = render(["--stack", stack]);
   if (run.status !== 0) throw new Error(`render --stack ${stack} failed:\n${run.stderr}`);
   const docs = loadManifests(run.file);
+  const stackFile = path.join(__dirname, "..", "..", "..", `Pulumi.${stack}.yaml`);
+  const { config } = parseStackFile(readFileSync(stackFile, "utf8"), stackFile);
   return {
     stack,
+    settings: parseStackConfig(config).settings,
     ruleFiles: configMap(docs, "prometheus-rules"),
     alertmanagerYml: configMap(docs, "alertmanager-config")["alertmanager.yml"],
     prometheusYml: configMap(docs, "prometheus-config")["prometheus.yml"],
@@ -97,6 +110,11 @@ export const COMPRESSION = {
    * --rules.alert.resend-delay (1m), --rules.alert.for-grace-period (10m unless rendered), --rules.alert.for-outage-tolerance (1h).
    */
   prometheusFlags: "divided by F",
+  /**
+   * Divided by F: Alertmanager's --dispatch.start-delay, which the stack sets to Prometheus' resend delay (so it is
+   * compressed with it).
+   */
+  alertmanagerFlags: "divided by F",
   /** Not scaled: Alertmanager's resolve_timeout (Prometheus sends endsAt on every alert, so it never applies). */
   unscaled: "resolve_timeout",
 } as const;
@@ -149,47 +167,55 @@ export function compressPrometheusFlags(args: readonly string[], factor: number)
   return out;
 }
 
-// ---- loopback variants -------------------------------------------------------------------------------------------
-
-export interface StaticTarget {
-  readonly targets: readonly string[];
-  readonly namespace: string;
-  readonly metricsPath?: string;
+/** Alertmanager's --dispatch.start-delay divided by `factor` (the flag must be rendered). */
+export function compressAlertmanagerFlags(args: readonly string[], factor: number): string[] {
+  const flag = "--dispatch.start-delay";
+  const i = args.findIndex((a) => a.startsWith(`${flag}=`));
+  if (i < 0) throw new Error(`rendered Alertmanager args have no ${flag}: ${args.join(" ")}`);
+  const out = [...args];
+  out[i] = `${flag}=${scaleDuration(args[i].slice(flag.length + 1), factor)}`;
+  return out;
 }
 
-/** prometheus.yml with static targets, the run's rule directory, and (compressed) 1s intervals. */
+// ---- loopback variants -------------------------------------------------------------------------------------------
+
+/**
+ * prometheus.yml for loopback: discovery from the simulated endpoints (files written into `sdDir`), rule files from
+ * the run's directory, and with compression the 1s intervals of COMPRESSION. Every scrape job stays, including those
+ * that discover nothing here.
+ */
 export function loopbackPrometheusYml(
   rendered: RenderedStack,
-  opts: { targets: Readonly<Record<string, StaticTarget>>; alertmanager: string; rulesDir: string; compression: number },
+  opts: { endpoints: readonly SimulatedEndpoint[]; sdDir: string; rulesDir: string; compression: number },
 ): string {
-  const config = toStaticVariant(load(rendered.prometheusYml) as PrometheusConfig, opts.targets, [opts.alertmanager]);
-  const out: PrometheusConfig = { ...config, rule_files: [`${opts.rulesDir}/*.yml`] };
+  const config = load(rendered.prometheusYml) as PrometheusConfig;
+  const out: PrometheusConfig = {
+    ...config,
+    rule_files: [`${opts.rulesDir}/*.yml`],
+    alerting: { alertmanagers: config.alerting.alertmanagers.map((a, i) => toFileDiscovery(a, `alertmanagers-${i}`, opts.endpoints, opts.sdDir)) },
+    scrape_configs: config.scrape_configs.map((j) => toFileDiscovery(j, j.job_name, opts.endpoints, opts.sdDir)),
+  };
   if (opts.compression !== 1) {
     out.global = { ...out.global, scrape_interval: COMPRESSED_INTERVAL, scrape_timeout: COMPRESSED_INTERVAL, evaluation_interval: COMPRESSED_INTERVAL };
   }
   return dump(out, { noRefs: true, lineWidth: -1 });
 }
 
-/** alertmanager.yml reading the Slack URL from the run's file, in the form Alertmanager 0.25 parses, compressed. */
-export function loopbackAlertmanagerYml(rendered: RenderedStack, opts: { slackUrlFile: string; heartbeatUrl: string; compression: number }): string {
+/**
+ * alertmanager.yml for loopback: the Slack and heartbeat URL files are the run's (the pod reads them from its mounted
+ * Secret), and with compression the route timings of COMPRESSION.
+ */
+export function loopbackAlertmanagerYml(rendered: RenderedStack, opts: { slackUrlFile: string; heartbeatUrlFile: string; compression: number }): string {
   let config = load(rendered.alertmanagerYml) as AlertmanagerConfig;
-  config = { ...config, global: { ...config.global, slack_api_url_file: opts.slackUrlFile } };
-  // Only a stack with a heartbeat has a webhook `url_file`, which Debian's 0.25 cannot read.
-  if (config.receivers.some((r) => r.webhook_configs?.some((w) => w.url_file))) config = forAlertmanager025(config, opts.heartbeatUrl);
+  config = {
+    ...config,
+    global: { ...config.global, slack_api_url_file: opts.slackUrlFile },
+    receivers: config.receivers.map((r) =>
+      r.webhook_configs ? { ...r, webhook_configs: r.webhook_configs.map((w) => (w.url_file ? { ...w, url_file: opts.heartbeatUrlFile } : w)) } : r,
+    ),
+  };
   if (opts.compression !== 1) config = { ...config, route: compressRoute(config.route, opts.compression) };
   return dump(config, { noRefs: true, lineWidth: -1 });
-}
-
-/**
- * Flags of the deployed Alertmanager (0.34) that Debian's 0.25 rejects. `--dispatch.start-delay` holds dispatching
- * after a start until Prometheus has re-sent its alerts; without it, 0.25 may notify an inhibited alert once after a
- * restart (the Alertmanager restart test shows it).
- */
-export const ALERTMANAGER_025_MISSING_FLAGS = ["--dispatch.start-delay"] as const;
-
-/** The args without the given flags. */
-export function dropFlags(args: readonly string[], flags: readonly string[]): string[] {
-  return args.filter((a) => !flags.some((f) => a === f || a.startsWith(`${f}=`)));
 }
 
 /** Replaces `--flag=value` for each given flag (the flag must be present), keeping order and every other flag. */
