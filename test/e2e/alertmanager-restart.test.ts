@@ -6,10 +6,7 @@
  * log, which lives under --storage.path: kept, there is no duplicate; lost (the negative control), there is one.
  * An alert that starts firing while Alertmanager is down must still be notified once it is back.
  *
- * Not asserted: inhibitions right after a restart. Debian's 0.25 flushes alerts that started long ago as soon as they
- * come back, so an inhibited alert can go out before its inhibiting alert has been re-sent (seen here with
- * DriftDetected/HighDriftScore; prometheus/alertmanager#4064). The deployed 0.34 runs with --dispatch.start-delay,
- * which 0.25 lacks, to wait for the re-sends first.
+ * Inhibitions across a restart (--dispatch.start-delay) are in alertmanager-start-delay.test.ts.
  */
 import { CRITICAL_CHANNEL } from "./harness/contract";
 import { SlackPost } from "./harness/fake-slack";

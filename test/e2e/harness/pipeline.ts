@@ -68,14 +68,15 @@ export class Pipeline {
 
   /**
    * Starts Alertmanager again on the same port and config after `stop()`. With `freshStorage` it gets an empty
-   * --storage.path: no notification log and no silences, as a pod without its volume would.
+   * --storage.path: no notification log and no silences, as a pod without its volume would. `withoutFlags` drops
+   * rendered flags from then on (negative controls).
    */
-  async restartAlertmanager(opts: { freshStorage?: boolean } = {}): Promise<void> {
+  async restartAlertmanager(opts: { freshStorage?: boolean; withoutFlags?: readonly string[] } = {}): Promise<void> {
     await this.am.stop();
-    if (opts.freshStorage) {
-      const args = replaceFlags(this.am.args, { "--storage.path": path.join(this.dir, `alertmanager-data-fresh-${Date.now()}`) });
-      this.am = new Daemon(this.am.name, this.am.binary, args, this.am.port, this.am.logFile);
-    }
+    let args = this.am.args;
+    if (opts.freshStorage) args = replaceFlags(args, { "--storage.path": path.join(this.dir, `alertmanager-data-fresh-${Date.now()}`) });
+    if (opts.withoutFlags) args = args.filter((a) => !opts.withoutFlags!.some((f) => a === f || a.startsWith(`${f}=`)));
+    if (args !== this.am.args) this.am = new Daemon(this.am.name, this.am.binary, args, this.am.port, this.am.logFile);
     await this.am.start();
   }
 
