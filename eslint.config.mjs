@@ -19,7 +19,7 @@ export default tseslint.config(
   },
   {
     files: ["**/*.js", "**/*.mjs"],
-    languageOptions: { globals: { process: "readonly", console: "readonly", module: "writable", require: "readonly" } },
+    languageOptions: { globals: { process: "readonly", console: "readonly", module: "writable", require: "readonly", __dirname: "readonly" } },
     // Plain CommonJS config files (jest) load each other with require.
     rules: { "@typescript-eslint/no-require-imports": "off" },
   },

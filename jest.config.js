@@ -8,6 +8,9 @@ module.exports = {
   transform: { "^.+\\.tsx?$": ["ts-jest", {}] },
   // Sources import with ".js" extensions (node16 ESM-style specifiers); map them back to the .ts files.
   moduleNameMapper: { "^(\\.{1,2}/.*)\\.js$": "$1" },
+  // dev and prod are rendered once per run and shared by the test files (renderedStack in test/support/render.ts).
+  globalSetup: "<rootDir>/test/support/global-setup.js",
+  globalTeardown: "<rootDir>/test/support/global-teardown.js",
   reporters: ["default", "<rootDir>/test/support/summary-reporter.js"],
   testTimeout: 120000,
 };

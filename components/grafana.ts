@@ -33,6 +33,7 @@ import {
   labels as makeLabels,
   restrictedContainerSecurityContext,
   restrictedPodSecurityContext,
+  tmpVolume,
   selectorLabels,
   startupProbe,
   volumeClaimTemplate,
@@ -196,7 +197,7 @@ export class Grafana extends pulumi.ComponentResource {
                     { name: "secrets", mountPath: GRAFANA_SECRETS_DIR, readOnly: true },
                     // Database, sessions and the (empty) plugin directory; never mounted over the bundled plugins.
                     { name: "data", mountPath: GRAFANA_DATA_DIR },
-                    { name: "tmp", mountPath: "/tmp" },
+                    tmpVolume("grafana").mount,
                   ],
                 },
               ],
@@ -211,7 +212,7 @@ export class Grafana extends pulumi.ComponentResource {
                 // Readable by the pod's group only (fsGroup).
                 { name: "secrets", secret: { secretName: secret.metadata.name, defaultMode: 0o440 } },
                 { name: "data", persistentVolumeClaim: { claimName: pvc.metadata.name } },
-                { name: "tmp", emptyDir: {} },
+                tmpVolume("grafana").volume,
               ],
             },
           },

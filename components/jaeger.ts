@@ -18,6 +18,7 @@ import {
   labels as makeLabels,
   restrictedContainerSecurityContext,
   restrictedPodSecurityContext,
+  tmpVolume,
   selectorLabels,
   startupProbe,
   volumeClaimTemplate,
@@ -105,15 +106,14 @@ export class Jaeger extends pulumi.ComponentResource {
                   volumeMounts: [
                     { name: "config", mountPath: JAEGER_CONFIG_DIR, readOnly: true },
                     { name: "data", mountPath: JAEGER_DATA_DIR },
-                    // The image declares /tmp a volume; with a read-only root it must be mounted to be writable.
-                    { name: "tmp", mountPath: "/tmp" },
+                    tmpVolume("jaeger").mount,
                   ],
                 },
               ],
               volumes: [
                 { name: "config", configMap: { name: configMap.metadata.name } },
                 { name: "data", persistentVolumeClaim: { claimName: this.claim.metadata.name } },
-                { name: "tmp", emptyDir: { sizeLimit: "64Mi" } },
+                tmpVolume("jaeger").volume,
               ],
             },
           },

@@ -43,7 +43,7 @@ export interface LokiConfig {
     delete_request_store: "filesystem";
   };
   limits_config: Record<string, string | number | boolean>;
-  query_range: { results_cache: { cache: { embedded_cache: { enabled: boolean; max_size_mb: number } } } };
+  query_range: { cache_results: true; results_cache: { cache: { embedded_cache: { enabled: boolean; max_size_mb: number } } } };
   analytics: { reporting_enabled: false };
 }
 
@@ -99,7 +99,8 @@ export function buildLokiConfig(args: LokiConfigArgs): LokiConfig {
       reject_old_samples: true,
       reject_old_samples_max_age: "168h",
     },
-    query_range: { results_cache: { cache: { embedded_cache: { enabled: true, max_size_mb: 100 } } } },
+    // The cache block alone caches nothing: cache_results defaults to false.
+    query_range: { cache_results: true, results_cache: { cache: { embedded_cache: { enabled: true, max_size_mb: 100 } } } },
     analytics: { reporting_enabled: false },
   };
 }

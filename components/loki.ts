@@ -13,7 +13,9 @@ import {
   labels as makeLabels,
   restrictedContainerSecurityContext,
   restrictedPodSecurityContext,
+  tmpVolume,
   selectorLabels,
+  startupProbe,
   statefulServices,
   volumeClaimTemplate,
 } from "./kube";
@@ -21,6 +23,10 @@ import { LOKI_DATA_DIR, buildLokiConfig, lokiYaml } from "./loki-config";
 import { SERVICES } from "./services";
 
 export const LOKI_CONFIG_DIR = "/etc/loki";
+/** Answers as soon as the HTTP server is up, whatever the ring or the WAL replay are doing. */
+export const LOKI_LIVENESS_PATH = "/loki/api/v1/status/buildinfo";
+/** A WAL replay of a full ingester volume; past this the pod is restarted. */
+export const LOKI_MAX_STARTUP_SECONDS = 1800;
 
 export interface LokiArgs {
   readonly namespace: pulumi.Input<string>;
@@ -74,18 +80,22 @@ export class Loki extends pulumi.ComponentResource {
                     { name: http.name, containerPort: http.port },
                     { name: grpc.name, containerPort: grpc.port },
                   ],
-                  // Not ready for about 15s while the ring settles.
-                  readinessProbe: httpProbe("/ready", http.name, { initialDelaySeconds: 15, periodSeconds: 10, failureThreshold: 6 }),
-                  livenessProbe: httpProbe("/ready", http.name, { initialDelaySeconds: 60, periodSeconds: 20, failureThreshold: 6 }),
+                  // /ready is 503 while the ring settles and while the ingester replays its WAL after a crash, which on a
+                  // full volume takes many minutes: the startup probe waits for it, and liveness only asks whether
+                  // the process still serves HTTP, so a long replay is never killed and restarted from the beginning.
+                  startupProbe: startupProbe("/ready", http.name, LOKI_MAX_STARTUP_SECONDS),
+                  readinessProbe: httpProbe("/ready", http.name, { periodSeconds: 10, failureThreshold: 6 }),
+                  livenessProbe: httpProbe(LOKI_LIVENESS_PATH, http.name, { periodSeconds: 20, failureThreshold: 6 }),
                   resources: containerResources(args.settings.resources),
                   securityContext: restrictedContainerSecurityContext(),
                   volumeMounts: [
                     { name: "config", mountPath: LOKI_CONFIG_DIR, readOnly: true },
                     { name: "data", mountPath: LOKI_DATA_DIR },
+                    tmpVolume("loki").mount,
                   ],
                 },
               ],
-              volumes: [{ name: "config", configMap: { name: configMap.metadata.name } }],
+              volumes: [{ name: "config", configMap: { name: configMap.metadata.name } }, tmpVolume("loki").volume],
             },
           },
           volumeClaimTemplates: [volumeClaimTemplate("data", args.settings.storageSize, args.storageClass)],

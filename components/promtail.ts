@@ -6,7 +6,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ImageSpec, imageTag } from "./images";
-import { checksumAnnotation, clusterReader, containerResources, httpProbe, labels as makeLabels, selectorLabels } from "./kube";
+import { checksumAnnotation, clusterReader, containerResources, httpProbe, labels as makeLabels, selectorLabels, tcpProbe } from "./kube";
 import { POD_LOGS_DIR, PROMTAIL_POSITIONS_DIR, buildPromtailConfig, promtailYaml } from "./promtail-config";
 import { SERVICES, serviceHost } from "./services";
 
@@ -72,7 +72,10 @@ export class Promtail extends pulumi.ComponentResource {
                   // Promtail discovers only pods whose spec.nodeName equals $HOSTNAME; in a pod that is the pod name.
                   env: [{ name: "HOSTNAME", valueFrom: { fieldRef: { fieldPath: "spec.nodeName" } } }],
                   ports: [{ name: http.name, containerPort: http.port }],
+                  // /ready also fails while Promtail has no target (a node with no pods yet); liveness only needs the
+                  // HTTP server to answer, so a stuck process is restarted and an idle one is not.
                   readinessProbe: httpProbe("/ready", http.name, { periodSeconds: 10, failureThreshold: 5 }),
+                  livenessProbe: tcpProbe(http.name, { periodSeconds: 20, failureThreshold: 6 }),
                   resources: containerResources({ cpu: "50m", memory: "128Mi", memoryLimit: "512Mi" }),
                   // Root, to read the kubelet's root-owned log files; no capabilities, no escalation, nothing writable
                   // but the positions directory.

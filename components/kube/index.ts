@@ -5,3 +5,4 @@ export * from "./checksum";
 export * from "./workload";
 export * from "./rbac";
 export * from "./stateful-services";
+export * from "./scratch";

@@ -24,6 +24,21 @@ describe("Loki component", () => {
     expect(container(sts).readinessProbe.httpGet).toEqual({ path: "/ready", port: "http" });
   });
 
+  it("waits out a WAL replay: /ready gates startup and readiness, liveness only asks for HTTP", () => {
+    const c = container(find(stack.manifests, "StatefulSet", "loki"));
+    expect(c.startupProbe.httpGet.path).toBe("/ready");
+    // A replay of a full volume takes many minutes; the startup probe must allow it before liveness counts.
+    expect(c.startupProbe.periodSeconds * c.startupProbe.failureThreshold).toBeGreaterThanOrEqual(1800);
+    expect(c.livenessProbe.httpGet.path).not.toBe("/ready");
+    expect(c.livenessProbe.httpGet).toEqual({ path: "/loki/api/v1/status/buildinfo", port: "http" });
+  });
+
+  it("caches query results, not only declares the cache", () => {
+    const config = load(find(stack.manifests, "ConfigMap", "loki-config").data["loki.yaml"]) as Record<string, any>;
+    expect(config.query_range.cache_results).toBe(true);
+    expect(config.query_range.results_cache.cache.embedded_cache.enabled).toBe(true);
+  });
+
   it("exposes 3100 and 9095 and carries the retention from config", () => {
     const svc = find(stack.manifests, "Service", "loki");
     expect(svc.spec.ports.map((p: any) => p.port)).toEqual([3100, 9095]);
@@ -56,6 +71,8 @@ describe("Promtail component", () => {
     const c = container(ds());
     expect(c.ports).toEqual([{ name: "http", containerPort: 9080 }]);
     expect(c.readinessProbe.httpGet.path).toBe("/ready");
+    // Liveness must not be /ready, which fails on a node with no pods yet.
+    expect(c.livenessProbe).toMatchObject({ tcpSocket: { port: "http" } });
     expect(c.resources.limits.memory).toBeDefined();
     expect(c.resources.requests.cpu).toBeDefined();
   });

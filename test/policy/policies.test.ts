@@ -1,7 +1,7 @@
 import { ResourceValidationArgs } from "@pulumi/policy";
 import { CHECKS, K8sObject } from "../../policy/checks";
 import { DEFAULT_AGENTS_NAMESPACE, policies } from "../../policy/policies";
-import { Doc, loadManifests, render } from "../support/render";
+import { Doc, loadManifests, renderedStack } from "../support/render";
 
 const ctx = { agentsNamespace: DEFAULT_AGENTS_NAMESPACE };
 
@@ -28,7 +28,7 @@ function violations(obj: K8sObject): string[] {
 const stacks: Record<string, Doc[]> = {};
 beforeAll(() => {
   for (const stack of ["dev", "prod"]) {
-    const run = render(["--stack", stack]);
+    const run = renderedStack(stack);
     if (run.status !== 0) throw new Error(run.stderr);
     stacks[stack] = loadManifests(run.file);
   }

@@ -27,6 +27,19 @@ export function render(args: string[], outDir = mkdtempSync(path.join(tmpdir(), 
   return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr, outDir, file: path.join(outDir, "manifests.yaml") };
 }
 
+/**
+ * The render of a stack's own stack file. Within a jest run it is the global setup's render, shared by every file;
+ * elsewhere it renders on the spot.
+ */
+export function renderedStack(stack: string): RenderRun {
+  const dir = process.env.OBSERVABILITY_RENDER_CACHE;
+  const outDir = dir ? path.join(dir, stack) : "";
+  if (dir && existsSync(path.join(outDir, "manifests.yaml"))) {
+    return { status: 0, stdout: "", stderr: "", outDir, file: path.join(outDir, "manifests.yaml") };
+  }
+  return render(["--stack", stack]);
+}
+
 export type Doc = {
   apiVersion: string;
   kind: string;

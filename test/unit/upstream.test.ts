@@ -7,7 +7,7 @@ import { IMAGES, imageTag } from "../../components/images";
 import { COLLECTOR_COMPONENTS, COLLECTOR_RELEASE, componentType } from "../../components/otel-collector-components";
 import { collectorManifest } from "../../scripts/upstream/collector-manifest";
 import { prometheusModuleVersion, upstreamBuilds, versionTable } from "../../scripts/upstream/components";
-import { loadManifests, render } from "../support/render";
+import { loadManifests, renderedStack } from "../support/render";
 
 /** Every component type a collector config names, by kind. */
 function componentsOf(config: Record<string, Record<string, unknown>>): string[] {
@@ -15,7 +15,7 @@ function componentsOf(config: Record<string, Record<string, unknown>>): string[]
 }
 
 function collectorConfig(stack: string): Record<string, Record<string, unknown>> {
-  const run = render(["--stack", stack]);
+  const run = renderedStack(stack);
   if (run.status !== 0) throw new Error(run.stderr);
   const cm = loadManifests(run.file).find((d) => d.kind === "ConfigMap" && d.metadata.name === "otel-collector-config") as { data: Record<string, string> } | undefined;
   if (!cm) throw new Error("no otel-collector-config ConfigMap");

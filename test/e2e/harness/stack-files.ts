@@ -18,7 +18,7 @@ import { PrometheusConfig } from "../../../components/prometheus-config";
 import { parseStackConfig } from "../../../config/parse";
 import { StackSettings } from "../../../config/schema";
 import { parseStackFile } from "../../../scripts/lib/stack-file";
-import { Doc, loadManifests, render } from "../../support/render";
+import { Doc, loadManifests, renderedStack } from "../../support/render";
 import { SimulatedEndpoint, toFileDiscovery } from "./loopback-discovery";
 
 export interface RenderedStack {
@@ -49,7 +49,7 @@ function containerArgs(docs: Doc[], name: string): string[] {
 
 /** Runs `npm run render -- --stack <stack>` (the CLI users run) and reads the files out of the manifests. */
 export function renderStack(stack = "dev"): RenderedStack {
-  const run = render(["--stack", stack]);
+  const run = renderedStack(stack);
   if (run.status !== 0) throw new Error(`render --stack ${stack} failed:\n${run.stderr}`);
   const docs = loadManifests(run.file);
   const stackFile = path.join(__dirname, "..", "..", "..", `Pulumi.${stack}.yaml`);

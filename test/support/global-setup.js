@@ -1,0 +1,30 @@
+/**
+ * Renders the dev and prod stacks once per jest run, side by side, for every test file that reads a stack as
+ * rendered (test/support/render.ts `renderedStack`), instead of one render subprocess per file.
+ */
+const { spawn } = require("node:child_process");
+const { mkdtempSync } = require("node:fs");
+const { tmpdir } = require("node:os");
+const path = require("node:path");
+
+const ROOT = path.resolve(__dirname, "..", "..");
+const STACKS = ["dev", "prod"];
+
+function renderInto(stack, dir) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(path.join(ROOT, "node_modules", ".bin", "tsx"), [path.join(ROOT, "scripts", "render.ts"), "--stack", stack, "--out", path.join(dir, stack)], {
+      cwd: ROOT,
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+    let stderr = "";
+    child.stderr.on("data", (d) => (stderr += d));
+    child.on("error", reject);
+    child.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`render --stack ${stack} failed (${code}):\n${stderr}`))));
+  });
+}
+
+module.exports = async function globalSetup() {
+  const dir = mkdtempSync(path.join(tmpdir(), "observability-render-"));
+  await Promise.all(STACKS.map((s) => renderInto(s, dir)));
+  process.env.OBSERVABILITY_RENDER_CACHE = dir;
+};
