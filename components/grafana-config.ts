@@ -163,7 +163,8 @@ export function escapeDollars(text: string): string {
 }
 
 /** Loki stream label and Prometheus target label that carry the service; the span resource attribute maps onto it. */
-const SERVICE_TAG = [{ key: "service.name", value: "service" }];
+/** A span's service.name, as the `service` stream label both log paths carry. */
+export const SERVICE_TAG = [{ key: "service.name", value: "service" }];
 const TRACE_WINDOW = { spanStartTimeShift: "-5m", spanEndTimeShift: "5m" };
 
 /** Trace-to-metrics queries: the HTTP rate, error rate and P95 of the span's service. */

@@ -5,6 +5,7 @@
 import { dump } from "js-yaml";
 import { durationSeconds } from "../config/fields";
 import { StackSettings } from "../config/schema";
+import { OTLP_LOG_LABELS } from "./otel-collector-config";
 
 export const LOKI_DATA_DIR = "/loki";
 /**
@@ -12,11 +13,18 @@ export const LOKI_DATA_DIR = "/loki";
  * change is a new entry with a later date, never an edit.
  */
 export const LOKI_SCHEMA_FROM = "2025-01-01";
+/** Lines whose event time is older are refused (Promtail drops them itself first: promtail-config.ts). */
+export const LOKI_MAX_SAMPLE_AGE = "168h";
 
 export interface LokiConfigArgs {
   readonly settings: StackSettings["loki"];
   readonly httpPort: number;
   readonly grpcPort: number;
+}
+
+/** Which OTLP resource attributes become stream labels; the rest are structured metadata. */
+export interface OtlpConfig {
+  resource_attributes: { ignore_defaults: true; attributes_config: { action: "index_label"; attributes: string[] }[] };
 }
 
 export interface LokiConfig {
@@ -42,7 +50,7 @@ export interface LokiConfig {
     retention_delete_worker_count: number;
     delete_request_store: "filesystem";
   };
-  limits_config: Record<string, string | number | boolean>;
+  limits_config: Record<string, string | number | boolean | OtlpConfig>;
   query_range: { cache_results: true; results_cache: { cache: { embedded_cache: { enabled: boolean; max_size_mb: number } } } };
   analytics: { reporting_enabled: false };
 }
@@ -97,7 +105,10 @@ export function buildLokiConfig(args: LokiConfigArgs): LokiConfig {
       allow_structured_metadata: true,
       volume_enabled: true,
       reject_old_samples: true,
-      reject_old_samples_max_age: "168h",
+      reject_old_samples_max_age: LOKI_MAX_SAMPLE_AGE,
+      // OTLP logs get Promtail's label names (the collector sets them: otel-collector-config.ts), not Loki's defaults
+      // (service_name, k8s_namespace_name, k8s_pod_name...), which no dashboard selects and which index every pod.
+      otlp_config: { resource_attributes: { ignore_defaults: true, attributes_config: [{ action: "index_label", attributes: [...OTLP_LOG_LABELS] }] } },
     },
     // The cache block alone caches nothing: cache_results defaults to false.
     query_range: { cache_results: true, results_cache: { cache: { embedded_cache: { enabled: true, max_size_mb: 100 } } } },

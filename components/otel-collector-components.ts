@@ -28,11 +28,15 @@ export const COLLECTOR_COMPONENTS = {
   memory_limiter: { kind: "processors", module: `${CORE}/processor/memorylimiterprocessor` },
   k8s_attributes: { kind: "processors", module: `${CONTRIB}/processor/k8sattributesprocessor` },
   resource: { kind: "processors", module: `${CONTRIB}/processor/resourceprocessor` },
+  transform: { kind: "processors", module: `${CONTRIB}/processor/transformprocessor` },
+  groupbyattrs: { kind: "processors", module: `${CONTRIB}/processor/groupbyattrsprocessor` },
   batch: { kind: "processors", module: `${CORE}/processor/batchprocessor` },
   otlp_grpc: { kind: "exporters", module: `${CORE}/exporter/otlpexporter` },
   otlp_http: { kind: "exporters", module: `${CORE}/exporter/otlphttpexporter` },
   prometheus: { kind: "exporters", module: `${CONTRIB}/exporter/prometheusexporter` },
   health_check: { kind: "extensions", module: `${CONTRIB}/extension/healthcheckextension` },
+  // Only with `otelCollector.queue: persistent`.
+  file_storage: { kind: "extensions", module: `${CONTRIB}/extension/storage/filestorage` },
 } as const satisfies Record<string, CollectorComponent>;
 
 export type CollectorComponentType = keyof typeof COLLECTOR_COMPONENTS;

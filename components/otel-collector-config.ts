@@ -22,16 +22,63 @@ export const COLLECTOR_EXPORTERS = {
 
 /**
  * The processors of every pipeline, in order. The memory limiter must see data first so it can refuse it before
- * anything else allocates; k8s_attributes needs the client's connection address, which batching discards.
+ * anything else allocates; k8s_attributes needs the client's connection address, which batching discards. Logs and
+ * metrics get their own steps between the shared ones and the batch (LOG_PROCESSORS, METRIC_PROCESSORS).
  */
 export const COLLECTOR_PROCESSORS = ["memory_limiter", "k8s_attributes", "resource", "batch"] as const;
+
+/**
+ * Logs get the stream labels Promtail's streams have, so one LogQL selector (`{namespace, service, level}`) finds a
+ * line whichever way it came: the resource gets `namespace`, `service` and `cluster`; each record's severity and
+ * logger become attributes, which groupbyattrs lifts to the resource (one resource per level and logger), where Loki
+ * indexes them (limits_config.otlp_config). Everything else, the pod among it, stays structured metadata.
+ */
+export const LOG_PROCESSORS = ["resource/logs", "transform/logs", "groupbyattrs/logs"] as const;
+/** The label names the collector gives logs; Loki indexes exactly these from OTLP (loki-config.ts). */
+export const OTLP_LOG_LABELS = ["cluster", "namespace", "service", "level", "logger"] as const;
+
+/**
+ * Metrics keep their resource as labels (the exporter's resource_to_telemetry_conversion), with the sender's
+ * `service` as the per-service alerts and dashboards expect, minus the per-pod attributes: a label that changes on
+ * every rollout would make each rollout a new set of series.
+ */
+export const METRIC_PROCESSORS = ["resource/metrics"] as const;
+const PER_POD_ATTRIBUTES = ["k8s.pod.uid", "k8s.pod.name"] as const;
+
+/** Where the persistent queue lives (a volume of its own; see otel-collector.ts). */
+export const COLLECTOR_QUEUE_DIR = "/var/lib/otelcol/queue";
+const QUEUE_STORAGE = "file_storage/queue";
+
+/**
+ * Retries for as long as the queue has room, instead of the default 5 minutes after which data is dropped: a backend
+ * restart or a long outage then costs latency, not data. A full queue refuses new data, which the senders retry.
+ */
+export const EXPORTER_RETRY = { enabled: true, initial_interval: "5s", max_interval: "30s", max_elapsed_time: "0s" } as const;
+/** Batches (requests) the in-memory queue holds per exporter; the memory limiter bounds what they may take. */
+export const EXPORTER_QUEUE_SIZE = 2000;
+/** A generous size of one span or log record on disk, to size the persistent queue from its volume. */
+const BYTES_PER_ITEM = 1024;
+/** The exporters that queue (traces and logs) share the volume. */
+const QUEUED_EXPORTERS = 2;
+
+/**
+ * Batches each exporter's persistent queue may hold so that full queues stay within 80% of the volume: past its size
+ * an emptyDir gets the pod evicted, and the queue with it. A batch is at most send_batch_max_size (2 x batchSize) items.
+ */
+export function persistentQueueSize(storageSize: string, batchSize: number): number {
+  const perExporter = (quantityValue(storageSize) * 0.8) / QUEUED_EXPORTERS;
+  const batches = Math.floor(perExporter / (2 * batchSize * BYTES_PER_ITEM));
+  if (batches < 10) throw new Error(`otelCollector.queueStorageSize ${JSON.stringify(storageSize)} holds only ${batches} batches of ${2 * batchSize} items per exporter; give it at least ${Math.ceil((10 * 2 * batchSize * BYTES_PER_ITEM * QUEUED_EXPORTERS) / 0.8 / 2 ** 20)}Mi`);
+  return batches;
+}
 
 /** Resource attributes the collector stamps on everything it forwards. */
 export const ENVIRONMENT_ATTRIBUTE = "deployment.environment.name";
 export const CLUSTER_ATTRIBUTE = "k8s.cluster.name";
 
 export interface OtelCollectorConfigArgs {
-  readonly settings: Pick<StackSettings["otelCollector"], "memoryLimitMiB" | "batchTimeout" | "batchSize">;
+  /** `queue: persistent` puts the exporters' queues on file_storage in COLLECTOR_QUEUE_DIR. */
+  readonly settings: Pick<StackSettings["otelCollector"], "memoryLimitMiB" | "batchTimeout" | "batchSize" | "queue" | "queueStorageSize">;
   /** The stack name (`dev`, `prod`). */
   readonly environment: string;
   readonly clusterName: string;
@@ -63,8 +110,10 @@ export function prometheusReader(port: number): PrometheusReader {
   return { pull: { exporter: { prometheus: { host: ANY, port, without_scope_info: true, without_units: true, without_type_suffix: false } } } };
 }
 
+type ResourceAction = { key: string; action: "upsert" | "insert" | "delete"; value?: string; from_attribute?: string };
+
 export interface OtelCollectorConfig {
-  extensions: { health_check: Endpoint & { path: string } };
+  extensions: { health_check: Endpoint & { path: string } } & Record<string, Record<string, unknown>>;
   receivers: {
     otlp: { protocols: { grpc: Endpoint; http: Endpoint } };
     jaeger: { protocols: { grpc: Endpoint; thrift_http: Endpoint; thrift_compact: Endpoint; thrift_binary: Endpoint } };
@@ -78,7 +127,11 @@ export interface OtelCollectorConfig {
       extract: { metadata: string[] };
       pod_association: { sources: { from: "resource_attribute" | "connection"; name?: string }[] }[];
     };
-    resource: { attributes: { key: string; value: string; action: "upsert" }[] };
+    resource: { attributes: ResourceAction[] };
+    "resource/logs": { attributes: ResourceAction[] };
+    "resource/metrics": { attributes: ResourceAction[] };
+    "transform/logs": { error_mode: "ignore"; log_statements: string[] };
+    "groupbyattrs/logs": { keys: string[] };
     batch: { timeout: string; send_batch_size: number; send_batch_max_size: number };
   };
   exporters: Record<string, Record<string, unknown>>;
@@ -115,11 +168,23 @@ export function buildOtelCollectorConfig(args: OtelCollectorConfigArgs): OtelCol
   const p = SERVICES.otelCollector.ports;
   const jaeger = SERVICES.jaeger;
   const loki = SERVICES.loki;
+  const shared = COLLECTOR_PROCESSORS.slice(0, -1);
   const processors = [...COLLECTOR_PROCESSORS];
+  const persistent = s.queue === "persistent";
+  const queue = persistent
+    ? { enabled: true, queue_size: persistentQueueSize(s.queueStorageSize, s.batchSize), storage: QUEUE_STORAGE }
+    : { enabled: true, queue_size: EXPORTER_QUEUE_SIZE };
 
   return {
     // The probes' target; the legacy extension's `/` answers 200 once every pipeline has started.
-    extensions: { health_check: { ...at(p.health.port), path: "/" } },
+    extensions: {
+      health_check: { ...at(p.health.port), path: "/" },
+      // Compaction's scratch files go next to the queue: its default directory is /tmp, read-only in the pod. The mount
+      // exists in the pod; create_directory lets `otelcol validate` pass off-cluster too.
+      ...(persistent
+        ? { [QUEUE_STORAGE]: { directory: COLLECTOR_QUEUE_DIR, create_directory: true, compaction: { on_start: true, on_rebound: true, directory: COLLECTOR_QUEUE_DIR } } }
+        : {}),
+    },
     receivers: {
       otlp: { protocols: { grpc: at(p.otlpGrpc.port), http: at(p.otlpHttp.port) } },
       // A protocol is served only when named; the two Thrift ports are UDP.
@@ -154,27 +219,59 @@ export function buildOtelCollectorConfig(args: OtelCollectorConfigArgs): OtelCol
           { key: CLUSTER_ATTRIBUTE, value: args.clusterName, action: "upsert" },
         ],
       },
+      "resource/logs": {
+        attributes: [
+          { key: "namespace", from_attribute: "k8s.namespace.name", action: "insert" },
+          { key: "service", from_attribute: "service.name", action: "insert" },
+          { key: "cluster", from_attribute: CLUSTER_ATTRIBUTE, action: "insert" },
+        ],
+      },
+      // The level as the service wrote it (severity_text), as Promtail takes the JSON `level` field; the logger is
+      // the instrumentation scope, as OpenTelemetry log bridges name it.
+      "transform/logs": {
+        error_mode: "ignore",
+        log_statements: [
+          'set(log.attributes["level"], log.severity_text) where log.severity_text != ""',
+          'set(log.attributes["logger"], instrumentation_scope.name) where instrumentation_scope.name != ""',
+        ],
+      },
+      "groupbyattrs/logs": { keys: ["level", "logger"] },
+      "resource/metrics": {
+        attributes: [
+          { key: "service", from_attribute: "service.name", action: "insert" },
+          ...PER_POD_ATTRIBUTES.map((key): ResourceAction => ({ key, action: "delete" })),
+        ],
+      },
       // send_batch_size triggers a send; the max caps what one oversized request can turn into.
       batch: { timeout: s.batchTimeout, send_batch_size: s.batchSize, send_batch_max_size: 2 * s.batchSize },
     },
     exporters: {
       // In-cluster plaintext: the OTLP gRPC exporter insists on TLS unless told otherwise.
-      [COLLECTOR_EXPORTERS.traces]: { endpoint: `${serviceHost(jaeger, args.serversNamespace)}:${jaeger.ports.otlpGrpc.port}`, tls: { insecure: true } },
+      [COLLECTOR_EXPORTERS.traces]: {
+        endpoint: `${serviceHost(jaeger, args.serversNamespace)}:${jaeger.ports.otlpGrpc.port}`,
+        tls: { insecure: true },
+        retry_on_failure: EXPORTER_RETRY,
+        sending_queue: queue,
+      },
       // The base URL: the exporter appends /v1/logs.
-      [COLLECTOR_EXPORTERS.logs]: { endpoint: `http://${serviceHost(loki, args.serversNamespace)}:${loki.ports.http.port}/otlp` },
-      // Pulled by the otel-collector-metrics scrape job.
-      [COLLECTOR_EXPORTERS.metrics]: { endpoint: `${ANY}:${p.promExporter.port}` },
+      [COLLECTOR_EXPORTERS.logs]: {
+        endpoint: `http://${serviceHost(loki, args.serversNamespace)}:${loki.ports.http.port}/otlp`,
+        retry_on_failure: EXPORTER_RETRY,
+        sending_queue: queue,
+      },
+      // Pulled by the otel-collector-metrics scrape job; nothing to queue or retry.
+      [COLLECTOR_EXPORTERS.metrics]: { endpoint: `${ANY}:${p.promExporter.port}`, resource_to_telemetry_conversion: { enabled: true } },
     },
     service: {
-      extensions: ["health_check"],
+      extensions: ["health_check", ...(persistent ? [QUEUE_STORAGE] : [])],
       telemetry: {
         logs: { level: "info" },
         metrics: { level: "normal", readers: [prometheusReader(p.metrics.port)] },
       },
       pipelines: {
         traces: { receivers: ["otlp", "jaeger", "zipkin"], processors, exporters: [COLLECTOR_EXPORTERS.traces] },
-        logs: { receivers: ["otlp"], processors, exporters: [COLLECTOR_EXPORTERS.logs] },
-        metrics: { receivers: ["otlp"], processors, exporters: [COLLECTOR_EXPORTERS.metrics] },
+        logs: { receivers: ["otlp"], processors: [...shared, ...LOG_PROCESSORS, "batch"], exporters: [COLLECTOR_EXPORTERS.logs] },
+        metrics: { receivers: ["otlp"], processors: [...shared, ...METRIC_PROCESSORS, "batch"], exporters: [COLLECTOR_EXPORTERS.metrics] },
       },
     },
   };

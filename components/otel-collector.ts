@@ -19,7 +19,7 @@ import {
   selectorLabels,
   spreadAcrossNodes,
 } from "./kube";
-import { buildOtelCollectorConfig, goMemLimit, otelCollectorYaml } from "./otel-collector-config";
+import { COLLECTOR_QUEUE_DIR, buildOtelCollectorConfig, goMemLimit, otelCollectorYaml } from "./otel-collector-config";
 import { PortSpec, SERVICES } from "./services";
 
 export const OTEL_COLLECTOR_CONFIG_DIR = "/etc/otelcol-contrib";
@@ -92,6 +92,11 @@ export class OtelCollector extends pulumi.ComponentResource {
     }
 
     const replicas = args.settings.replicas;
+    // The persistent queue outlives a crashed or OOM-killed container (the pod's emptyDir stays); a pod deleted or
+    // moved to another node starts with an empty queue, so a rollout waits for the old pods to drain (grace period).
+    const persistent = args.settings.queue === "persistent";
+    const queueMount = persistent ? [{ name: "queue", mountPath: COLLECTOR_QUEUE_DIR }] : [];
+    const queueVolume = persistent ? [{ name: "queue", emptyDir: { sizeLimit: args.settings.queueStorageSize } }] : [];
     this.deployment = new k8s.apps.v1.Deployment(
       `${name}-deployment`,
       {
@@ -120,10 +125,10 @@ export class OtelCollector extends pulumi.ComponentResource {
                   livenessProbe: httpProbe("/", ports.health.name, { initialDelaySeconds: 10, periodSeconds: 15, failureThreshold: 4 }),
                   resources: containerResources(args.settings.resources),
                   securityContext: restrictedContainerSecurityContext(),
-                  volumeMounts: [{ name: "config", mountPath: OTEL_COLLECTOR_CONFIG_DIR, readOnly: true }],
+                  volumeMounts: [{ name: "config", mountPath: OTEL_COLLECTOR_CONFIG_DIR, readOnly: true }, ...queueMount],
                 },
               ],
-              volumes: [{ name: "config", configMap: { name: configMap.metadata.name } }],
+              volumes: [{ name: "config", configMap: { name: configMap.metadata.name } }, ...queueVolume],
             },
           },
         },

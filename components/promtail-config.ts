@@ -13,10 +13,21 @@ const FIELD_LABELS = ["service", "level", "logger"] as const;
 /** Fields that are the entry itself rather than metadata about it. */
 const ENTRY_FIELDS = ["timestamp", "message"];
 
+/**
+ * Every label a Promtail stream carries in Loki: the allowed set, the client's external `cluster`, and `service_name`,
+ * which Loki derives from `service` (discover_service_name).
+ */
+export const PROMTAIL_STREAM_LABEL_SET = [...LOKI_STREAM_LABELS, "cluster", "service_name"] as const;
+
 export const PROMTAIL_POSITIONS_DIR = "/run/promtail";
 export const POD_LOGS_DIR = "/var/log/pods";
 
 export interface PromtailConfigArgs {
+  /**
+   * Loki's reject_old_samples_max_age: a line with an older event time is dropped here, counted by reason
+   * (`too_old`), since Loki would refuse it and Promtail would then count the whole batch, good lines too, as dropped.
+   */
+  readonly maxAge: string;
   readonly lokiPushUrl: string;
   readonly httpPort: number;
   readonly clusterName: string;
@@ -26,6 +37,7 @@ export type PipelineStage =
   | { cri: Record<string, never> }
   | { json: { expressions: Record<string, string> } }
   | { timestamp: { source: string; format: string; action_on_failure: "skip" | "fudge" } }
+  | { drop: { older_than: string; drop_counter_reason: string } }
   | { labels: Record<string, string | null> }
   | { structured_metadata: Record<string, string | null> }
   | { labelallow: string[] };
@@ -40,7 +52,7 @@ export function structuredMetadataFields(): string[] {
   return extractedFields().filter((f) => !(FIELD_LABELS as readonly string[]).includes(f) && !ENTRY_FIELDS.includes(f));
 }
 
-export function pipelineStages(): PipelineStage[] {
+export function pipelineStages(maxAge: string): PipelineStage[] {
   const nulls = (names: readonly string[]) => Object.fromEntries(names.map((n) => [n, null]));
   return [
     // containerd and CRI-O write `<time> <stream> <P|F> <line>`; this joins partial lines and keeps the line only.
@@ -49,6 +61,8 @@ export function pipelineStages(): PipelineStage[] {
     { json: { expressions: Object.fromEntries(extractedFields().map((f) => [f, f])) } },
     // The application's own time, when present; otherwise the CRI time stays.
     { timestamp: { source: "timestamp", format: "RFC3339Nano", action_on_failure: "skip" } },
+    // After the timestamp stage, so the age is the event's own.
+    { drop: { older_than: maxAge, drop_counter_reason: "too_old" } },
     { labels: nulls(FIELD_LABELS) },
     { structured_metadata: nulls(structuredMetadataFields()) },
     // The guarantee: whatever a future stage adds, only the bounded set reaches Loki as labels.
@@ -76,7 +90,7 @@ export function buildPromtailConfig(args: PromtailConfigArgs) {
         job_name: "kubernetes-pods",
         // Promtail narrows pod discovery to spec.nodeName=$HOSTNAME: the DaemonSet sets HOSTNAME to the node name.
         kubernetes_sd_configs: [{ role: "pod" }],
-        pipeline_stages: pipelineStages(),
+        pipeline_stages: pipelineStages(args.maxAge),
         relabel_configs: [
           { source_labels: ["__meta_kubernetes_pod_node_name"], target_label: "__host__" },
           { source_labels: ["__meta_kubernetes_pod_phase"], regex: "Pending|Succeeded|Failed|Completed", action: "drop" },

@@ -7,6 +7,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ImageSpec, imageTag } from "./images";
 import { checksumAnnotation, clusterReader, containerResources, httpProbe, labels as makeLabels, selectorLabels, tcpProbe } from "./kube";
+import { LOKI_MAX_SAMPLE_AGE } from "./loki-config";
 import { POD_LOGS_DIR, PROMTAIL_POSITIONS_DIR, buildPromtailConfig, promtailYaml } from "./promtail-config";
 import { SERVICES, serviceHost } from "./services";
 
@@ -45,6 +46,7 @@ export class Promtail extends pulumi.ComponentResource {
           lokiPushUrl: `http://${serviceHost(loki, args.lokiNamespace)}:${loki.ports.http.port}/loki/api/v1/push`,
           httpPort: http.port,
           clusterName: args.clusterName,
+          maxAge: LOKI_MAX_SAMPLE_AGE,
         }),
       ),
     };

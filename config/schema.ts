@@ -129,6 +129,12 @@ export const otelCollectorField = object(
       default: [],
     }),
     clusterDomain: dnsSubdomain({ description: "the cluster's DNS domain, which the ExternalName Services' targets end with", default: "cluster.local" }),
+    queue: oneOf(["memory", "persistent"] as const, {
+      description:
+        "where the exporters queue data while Jaeger or Loki is unreachable: memory (lost when the collector restarts) or persistent (file_storage on a volume of queueStorageSize)",
+      default: "memory",
+    }),
+    queueStorageSize: quantity({ description: "size of the persistent queue's volume (queue: persistent)", default: "2Gi" }),
   },
 );
 

@@ -262,9 +262,12 @@ function field(name: string, type: LogFieldType, scope: LogFieldScope, highCardi
   return { name, type, scope, highCardinality, example };
 }
 
-/** The seed's structured JSON log fields (examples are the seed's). */
+/**
+ * The seed's structured JSON log fields (examples are the seed's, but for the timestamp: `timestamp` is the event's
+ * time and must be recent; Loki refuses lines older than its reject_old_samples_max_age, 7 days).
+ */
 export const LOG_FIELDS: readonly LogField[] = [
-  field("timestamp", "timestamp", "common", true, "2024-01-01T12:00:00.000Z"),
+  field("timestamp", "timestamp", "common", true, "2026-12-01T12:00:00.000Z"),
   field("level", "string", "common", false, "INFO"),
   field("logger", "string", "common", false, "gateway_service"),
   field("message", "string", "common", true, "Request processed"),

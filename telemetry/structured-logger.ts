@@ -1,9 +1,12 @@
 /**
  * The specification's structured JSON logs, one object per line, keys in the specification's order:
  *
- *   {"timestamp":"2024-01-01T12:00:00.000Z","level":"INFO","logger":"gateway_service","message":"Request processed",
+ *   {"timestamp":"2026-12-01T12:00:00.000Z","level":"INFO","logger":"gateway_service","message":"Request processed",
  *    "service":"gateway","trace_id":"…","span_id":"…","method":"POST","endpoint":"/v1/chat","status_code":200,
  *    "duration_ms":125.5}
+ *
+ * `timestamp` is the time of the event, now when written: Loki refuses lines older than 7 days (and Promtail drops
+ * them before the push, so one stale line cannot fail a batch).
  *
  * Promtail parses exactly these names (the catalog's LOG_FIELDS); `trace_id` and `span_id` come from the active
  * OpenTelemetry span or from `setTraceContext`, and are empty strings when there is neither, so every record has the

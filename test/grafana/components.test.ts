@@ -44,7 +44,7 @@ describe("Grafana component", () => {
   it("runs restricted as uid 472 on a read-only root filesystem with a writable /tmp", () => {
     expect(pod().securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 472, fsGroup: 472 });
     expect(container().securityContext).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } });
-    expect(pod().volumes).toContainEqual({ name: "tmp", emptyDir: {} });
+    expect(pod().volumes).toContainEqual({ name: "tmp", emptyDir: { sizeLimit: "256Mi" } });
     expect(pod().automountServiceAccountToken).toBe(false);
   });
 

@@ -1,13 +1,25 @@
 import { buildPromtailConfig, extractedFields, LOKI_STREAM_LABELS, pipelineStages, structuredMetadataFields } from "../../components/promtail-config";
+import { LOKI_MAX_SAMPLE_AGE, buildLokiConfig } from "../../components/loki-config";
+import { parseStackConfig } from "../../config/parse";
 import { LOG_FIELDS } from "../../telemetry/catalog";
 
-const stages = pipelineStages();
+const stages = pipelineStages("168h");
 const stageNames = stages.map((s) => Object.keys(s)[0]);
 const stage = <T>(name: string) => (stages.find((s) => name in s) as Record<string, T>)[name];
 
 describe("promtail pipeline", () => {
-  it("runs CRI, then JSON, then timestamp, labels, structured metadata and the label allow-list", () => {
-    expect(stageNames).toEqual(["cri", "json", "timestamp", "labels", "structured_metadata", "labelallow"]);
+  it("runs CRI, then JSON, then timestamp, the too-old drop, labels, structured metadata and the label allow-list", () => {
+    expect(stageNames).toEqual(["cri", "json", "timestamp", "drop", "labels", "structured_metadata", "labelallow"]);
+  });
+
+  it("drops a line older than Loki accepts before the push, so one stale line cannot fail its batch", () => {
+    // Loki refuses a line older than reject_old_samples_max_age and Promtail then counts the whole batch as dropped
+    // (PromtailDroppingEntries); dropped here it is counted alone, under its own reason.
+    expect(stage("drop")).toEqual({ older_than: "168h", drop_counter_reason: "too_old" });
+    const loki = buildLokiConfig({ settings: parseStackConfig({ "observability:slackWebhookUrl": "https://hooks.slack.com/x" }).settings.loki, httpPort: 3100, grpcPort: 9095 });
+    expect(loki.limits_config.reject_old_samples_max_age).toBe(LOKI_MAX_SAMPLE_AGE);
+    const rendered = buildPromtailConfig({ lokiPushUrl: "http://l/x", httpPort: 9080, clusterName: "c", maxAge: LOKI_MAX_SAMPLE_AGE });
+    expect(rendered.scrape_configs[0].pipeline_stages).toContainEqual({ drop: { older_than: LOKI_MAX_SAMPLE_AGE, drop_counter_reason: "too_old" } });
   });
 
   it("extracts every field of the seed's log format", () => {
@@ -37,13 +49,14 @@ describe("promtail pipeline", () => {
 
   it("does not rewrite the line, so non-JSON lines pass through unchanged", () => {
     expect(stageNames).not.toContain("output");
-    expect(stageNames).not.toContain("drop");
+    // The one drop is by age; a non-JSON line keeps the CRI time, which is recent.
+    expect(stages.filter((x) => "drop" in x)).toEqual([{ drop: { older_than: "168h", drop_counter_reason: "too_old" } }]);
     expect(JSON.stringify(stage("json"))).not.toContain("drop_malformed");
   });
 });
 
 describe("promtail.yaml builder", () => {
-  const c = buildPromtailConfig({ lokiPushUrl: "http://loki.observability.svc:3100/loki/api/v1/push", httpPort: 9080, clusterName: "ai-platform" });
+  const c = buildPromtailConfig({ lokiPushUrl: "http://loki.observability.svc:3100/loki/api/v1/push", httpPort: 9080, clusterName: "ai-platform", maxAge: "168h" });
   const job = c.scrape_configs[0];
 
   it("listens on 9080 and pushes to Loki with the cluster label", () => {

@@ -3,7 +3,13 @@ import { ConfigError, parseStackConfig } from "../../config/parse";
 import {
   COLLECTOR_EXPORTERS,
   COLLECTOR_PROCESSORS,
+  COLLECTOR_QUEUE_DIR,
+  EXPORTER_RETRY,
+  LOG_PROCESSORS,
+  METRIC_PROCESSORS,
+  OTLP_LOG_LABELS,
   buildOtelCollectorConfig,
+  persistentQueueSize,
   goMemLimit,
   otelCollectorYaml,
   spikeLimitMiB,
@@ -40,12 +46,50 @@ describe("collector config.yaml builder", () => {
     expect(JSON.stringify(c.service.telemetry)).not.toContain("address");
   });
 
-  it("runs memory_limiter, k8s_attributes, resource and batch in that order in every pipeline", () => {
+  it("runs memory_limiter, k8s_attributes, resource first and batch last in every pipeline, the signal's own steps between", () => {
     expect(COLLECTOR_PROCESSORS).toEqual(["memory_limiter", "k8s_attributes", "resource", "batch"]);
-    for (const pipeline of Object.values(c.service.pipelines)) {
-      expect(pipeline.processors).toEqual([...COLLECTOR_PROCESSORS]);
-      expect(pipeline.processors.every((p) => p in c.processors)).toBe(true);
+    const head = ["memory_limiter", "k8s_attributes", "resource"];
+    expect(c.service.pipelines.traces.processors).toEqual([...head, "batch"]);
+    expect(c.service.pipelines.logs.processors).toEqual([...head, ...LOG_PROCESSORS, "batch"]);
+    expect(c.service.pipelines.metrics.processors).toEqual([...head, ...METRIC_PROCESSORS, "batch"]);
+    for (const pipeline of Object.values(c.service.pipelines)) expect(pipeline.processors.every((p) => p in c.processors)).toBe(true);
+  });
+
+  it("gives logs Promtail's stream label names, with level and logger lifted to the resource", () => {
+    const inserted = c.processors["resource/logs"].attributes.map((a) => a.key);
+    const lifted = c.processors["groupbyattrs/logs"].keys;
+    expect([...inserted, ...lifted].sort()).toEqual([...OTLP_LOG_LABELS].sort());
+    expect(c.processors["resource/logs"].attributes).toContainEqual({ key: "namespace", from_attribute: "k8s.namespace.name", action: "insert" });
+    expect(c.processors["transform/logs"].log_statements.join("\n")).toContain('log.attributes["level"], log.severity_text');
+    // No per-pod label: the pod stays structured metadata.
+    expect(OTLP_LOG_LABELS).not.toContain("pod");
+  });
+
+  it("labels metrics with their resource and the sender's service, without per-pod attributes", () => {
+    expect(c.exporters.prometheus).toMatchObject({ resource_to_telemetry_conversion: { enabled: true } });
+    const attrs = c.processors["resource/metrics"].attributes;
+    expect(attrs).toContainEqual({ key: "service", from_attribute: "service.name", action: "insert" });
+    expect(attrs.filter((a) => a.action === "delete").map((a) => a.key).sort()).toEqual(["k8s.pod.name", "k8s.pod.uid"]);
+  });
+
+  it("retries without the 5-minute give-up, in memory by default and on file_storage when persistent", () => {
+    for (const e of [COLLECTOR_EXPORTERS.traces, COLLECTOR_EXPORTERS.logs]) {
+      expect(c.exporters[e]).toMatchObject({ retry_on_failure: EXPORTER_RETRY, sending_queue: { enabled: true } });
+      expect((c.exporters[e] as any).sending_queue.storage).toBeUndefined();
     }
+    expect(EXPORTER_RETRY.max_elapsed_time).toBe("0s");
+    const p = build({ queue: "persistent", queueStorageSize: "4Gi" });
+    expect(p.extensions["file_storage/queue"]).toMatchObject({ directory: COLLECTOR_QUEUE_DIR, compaction: { directory: COLLECTOR_QUEUE_DIR } });
+    expect(p.service.extensions).toContain("file_storage/queue");
+    for (const e of [COLLECTOR_EXPORTERS.traces, COLLECTOR_EXPORTERS.logs]) {
+      expect(p.exporters[e]).toMatchObject({ sending_queue: { storage: "file_storage/queue", queue_size: persistentQueueSize("4Gi", defaults.batchSize) } });
+    }
+  });
+
+  it("sizes the persistent queues to fit their volume, and refuses a volume too small", () => {
+    // 4Gi x 0.8 / 2 exporters / (2 x 1024 items x 1 KiB)
+    expect(persistentQueueSize("4Gi", 1024)).toBe(819);
+    expect(() => persistentQueueSize("10Mi", 1024)).toThrow(/otelCollector.queueStorageSize "10Mi" holds only 2 batches/);
   });
 
   it("limits memory to the configured MiB with a check interval and a spike allowance", () => {
@@ -76,8 +120,8 @@ describe("collector config.yaml builder", () => {
   });
 
   it("sends traces to Jaeger over OTLP gRPC, logs to Loki's /otlp and metrics to the Prometheus endpoint", () => {
-    expect(c.exporters[COLLECTOR_EXPORTERS.traces]).toEqual({ endpoint: "jaeger.observability.svc:4317", tls: { insecure: true } });
-    expect(c.exporters[COLLECTOR_EXPORTERS.logs]).toEqual({ endpoint: "http://loki.observability.svc:3100/otlp" });
+    expect(c.exporters[COLLECTOR_EXPORTERS.traces]).toMatchObject({ endpoint: "jaeger.observability.svc:4317", tls: { insecure: true } });
+    expect(c.exporters[COLLECTOR_EXPORTERS.logs]).toMatchObject({ endpoint: "http://loki.observability.svc:3100/otlp" });
     expect(c.service.pipelines.traces).toMatchObject({ receivers: ["otlp", "jaeger", "zipkin"], exporters: ["otlp_grpc/jaeger"] });
     expect(c.service.pipelines.logs).toMatchObject({ receivers: ["otlp"], exporters: ["otlp_http/loki"] });
     expect(c.service.pipelines.metrics).toMatchObject({ receivers: ["otlp"], exporters: ["prometheus"] });

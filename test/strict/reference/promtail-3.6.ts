@@ -176,7 +176,16 @@ const stages: Record<string, Spec> = {
   tenant: block({ source: str(), value: str(), label: str() }),
   match: undescribed("match stage"),
   metrics: undescribed("metrics stage"),
-  drop: undescribed("drop stage"),
+  // stages/drop.md at v3.6.11: older_than is parsed by time.ParseDuration; source may be one name or a list.
+  drop: block({
+    source: either(str(), strings),
+    separator: str(),
+    expression: str(),
+    value: str(),
+    older_than: goDuration,
+    longer_than: bytes,
+    drop_counter_reason: str(),
+  }),
   sampling: undescribed("sampling stage"),
   limit: undescribed("limit stage"),
   multiline: undescribed("multiline stage"),
