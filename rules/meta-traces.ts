@@ -10,7 +10,9 @@ import { SERVICES } from "../components/services";
 import { Counter, M } from "../telemetry/catalog";
 import { RATE_WINDOW, series } from "./promql";
 import {
+  COLLECTOR_IDLE_UPTIME_SECONDS,
   COLLECTOR_LOSS_RATIO,
+  COLLECTOR_NOT_RECEIVING_FOR,
   COLLECTOR_MEMORY_FOR,
   COLLECTOR_QUEUE_FOR,
   COLLECTOR_QUEUE_FULL_RATIO,
@@ -119,6 +121,20 @@ export const TRACE_META_ALERTS: readonly AlertRule[] = [
     summary: "Collector {{ $labels.instance }} queue of {{ $labels.exporter }} is {{ $value | humanizePercentage }} full",
     description:
       "The sending queue of {{ $labels.exporter }} ({{ $labels.data_type }}) on {{ $labels.instance }} has been over 80% full for 5m; the destination is slower than the input or unreachable, and a full queue drops new data.",
+  },
+  {
+    // The collector starts its receivers only after every processor has started, and k8s_attributes does not start
+    // without the API server: the pod then serves its own metrics but accepts nothing (health 503, no endpoints).
+    alert: "OtelCollectorNotReceiving",
+    expr:
+      `max by (${BY}) (${collector(M.otelcolProcessUptimeSecondsTotal)}) > ${COLLECTOR_IDLE_UPTIME_SECONDS}` +
+      ` unless on (instance) (${SIGNALS.flatMap((s) => [collector(s.accepted), collector(s.refused)]).join(" or ")})`,
+    for: COLLECTOR_NOT_RECEIVING_FOR,
+    severity: "warning",
+    category: "meta",
+    summary: "Collector {{ $labels.instance }} has accepted nothing since it started",
+    description:
+      "{{ $labels.instance }} has run for over 10m without any receiver accepting or refusing data: its receivers are not open. The usual cause is the k8s_attributes processor failing to reach the API server (RBAC, NetworkPolicy, API server down), which stops every receiver from starting.",
   },
   {
     alert: "JaegerStorageWriteFailures",

@@ -61,5 +61,11 @@ export const COLLECTOR_QUEUE_FOR = "5m";
 export const JAEGER_READ_ERROR_RATIO = 0.05;
 /** A trace-pipeline target down this long: longer than a rollout of one pod. */
 export const TRACE_TARGET_DOWN_FOR = "5m";
+/**
+ * A collector process up this long (seconds) without one receiver series: its receivers never opened. The platform
+ * sends telemetry all the time, so a healthy collector has accepted something long before.
+ */
+export const COLLECTOR_IDLE_UPTIME_SECONDS = 600;
+export const COLLECTOR_NOT_RECEIVING_FOR = "5m";
 /** Jaeger failing to write spans to Badger: the spans are gone, so this fires sooner than other meta alerts. */
 export const JAEGER_STORAGE_FOR = "5m";

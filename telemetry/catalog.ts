@@ -166,6 +166,7 @@ export const EXPORTER_METRICS = {
   otelcolExporterSentSpansTotal: metric({ name: "otelcol_exporter_sent_spans_total", type: "counter", unit: "count", help: "spans sent to the destination", labels: ["exporter"], origin: "otel-collector" }),
   otelcolExporterSendFailedSpansTotal: metric({ name: "otelcol_exporter_send_failed_spans_total", type: "counter", unit: "count", help: "spans the exporter failed to send", labels: ["exporter"], origin: "otel-collector" }),
   otelcolExporterQueueSize: metric({ name: "otelcol_exporter_queue_size", type: "gauge", unit: "count", help: "batches in the sending queue", labels: ["exporter", "data_type"], origin: "otel-collector" }),
+  otelcolProcessUptimeSecondsTotal: metric({ name: "otelcol_process_uptime_seconds_total", type: "counter", unit: "seconds", help: "seconds since the collector process started", origin: "otel-collector" }),
   otelcolExporterQueueCapacity: metric({ name: "otelcol_exporter_queue_capacity", type: "gauge", unit: "count", help: "capacity of the sending queue", labels: ["exporter", "data_type"], origin: "otel-collector" }),
   // Collector internal telemetry read by the trace-pipeline alerts, as the collector's Prometheus reader names them
   // (components/otel-collector-config.ts `prometheusReader`: counters with `_total`, no unit suffixes).
