@@ -1,6 +1,7 @@
 /**
  * The observability stack: config -> components -> exports. Resource details live in components/.
  */
+import * as pulumi from "@pulumi/pulumi";
 import { loadStackConfig } from "./config";
 import { buildDashboards } from "./dashboards";
 import { Alertmanager } from "./components/alertmanager";
@@ -115,6 +116,11 @@ if (config.redis.enabled) {
   new RedisExporter("redis-exporter", { namespace: servers, settings: config.redis, image: imageFor("redisExporter", config.images), password: config.secrets.redisPassword });
 }
 if (config.postgres.enabled) {
+  if (!config.secrets.postgresPassword) {
+    pulumi.log.warn(
+      "observability:postgres.enabled is true but observability:postgresPassword is not set: postgres_exporter and Grafana's PostgreSQL datasource connect as postgres.user without a password, which only a database that trusts that role accepts",
+    );
+  }
   new PostgresExporter("postgres-exporter", {
     namespace: servers,
     settings: config.postgres,

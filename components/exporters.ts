@@ -21,9 +21,30 @@ export const PASSWORD_KEY = "password";
 
 type EnvVar = k8s.types.input.core.v1.EnvVar;
 
-/** postgres_exporter's DATA_SOURCE_URI: host, port, database and sslmode; user and password travel separately. */
-export function postgresDataSourceUri(pg: Pick<StackSettings["postgres"], "host" | "port" | "database" | "sslMode">): string {
-  return `${pg.host}:${pg.port}/${encodeURIComponent(pg.database)}?sslmode=${pg.sslMode}`;
+/** Where a server CA from `postgres.caConfigMap` is mounted, in the exporter and in Grafana. */
+export const POSTGRES_CA_DIR = "/etc/postgres-ca";
+export const POSTGRES_CA_KEY = "ca.crt";
+
+/** Whether the server certificate is checked, so a configured CA is used. */
+export function verifiesServer(pg: Pick<StackSettings["postgres"], "sslMode">): boolean {
+  return pg.sslMode === "verify-ca" || pg.sslMode === "verify-full";
+}
+
+/** The mounted CA file, when the settings name one and the mode checks the server. */
+export function postgresCaFile(pg: Pick<StackSettings["postgres"], "sslMode" | "caConfigMap">): string | undefined {
+  return verifiesServer(pg) && pg.caConfigMap ? `${POSTGRES_CA_DIR}/${POSTGRES_CA_KEY}` : undefined;
+}
+
+/** The CA volume and mount, when there is one. */
+export function postgresCaVolume(pg: Pick<StackSettings["postgres"], "sslMode" | "caConfigMap">): { volumes: k8s.types.input.core.v1.Volume[]; mounts: k8s.types.input.core.v1.VolumeMount[] } {
+  if (!postgresCaFile(pg)) return { volumes: [], mounts: [] };
+  return { volumes: [{ name: "postgres-ca", configMap: { name: pg.caConfigMap, items: [{ key: POSTGRES_CA_KEY, path: POSTGRES_CA_KEY }] } }], mounts: [{ name: "postgres-ca", mountPath: POSTGRES_CA_DIR, readOnly: true }] };
+}
+
+/** postgres_exporter's DATA_SOURCE_URI: host, port, database, sslmode and CA; user and password travel separately. */
+export function postgresDataSourceUri(pg: Pick<StackSettings["postgres"], "host" | "port" | "database" | "sslMode" | "caConfigMap">): string {
+  const ca = postgresCaFile(pg);
+  return `${pg.host}:${pg.port}/${encodeURIComponent(pg.database)}?sslmode=${pg.sslMode}${ca ? `&sslrootcert=${ca}` : ""}`;
 }
 
 /** An env var read from a key of a Secret. */
@@ -42,6 +63,8 @@ interface ExporterParts {
   readonly healthPath: string;
   readonly labels: Record<string, string>;
   readonly opts: pulumi.CustomResourceOptions;
+  /** Read-only files the exporter needs (a CA). Default none. */
+  readonly files?: { volumes: k8s.types.input.core.v1.Volume[]; mounts: k8s.types.input.core.v1.VolumeMount[] };
 }
 
 /** The Deployment and Service both exporters share: restricted, read-only, probed, bounded. */
@@ -80,8 +103,10 @@ function exporterWorkload(p: ExporterParts): { deployment: k8s.apps.v1.Deploymen
                 livenessProbe: httpProbe(p.healthPath, metrics.name, { periodSeconds: 20, failureThreshold: 5 }),
                 resources: containerResources({ cpu: "20m", memory: "32Mi", memoryLimit: "128Mi" }),
                 securityContext: restrictedContainerSecurityContext(),
+                ...(p.files?.mounts.length ? { volumeMounts: p.files.mounts } : {}),
               },
             ],
+            ...(p.files?.volumes.length ? { volumes: p.files.volumes } : {}),
           },
         },
       },
@@ -171,6 +196,7 @@ export class PostgresExporter extends pulumi.ComponentResource {
       healthPath: "/",
       labels,
       opts: child,
+      files: postgresCaVolume(args.settings),
     });
     this.deployment = deployment;
     this.service = service;

@@ -122,6 +122,8 @@ export interface PostgresDatasourceArgs {
   readonly sslMode: string;
   /** Path of the mounted password file; absent: no password (trust or certificate authentication). */
   readonly passwordFile?: string;
+  /** Path of the mounted server CA, for verify-ca and verify-full; absent: the image's system roots. */
+  readonly caFile?: string;
 }
 
 export interface DatasourcesArgs {
@@ -255,7 +257,15 @@ export function buildDatasources(args: DatasourcesArgs): DatasourcesFile {
       user: pg.user,
       isDefault: false,
       editable: false,
-      jsonData: { database: pg.database, sslmode: pg.sslMode, maxOpenConns: 10, maxIdleConns: 2, connMaxLifetime: 14400, timescaledb: false },
+      jsonData: {
+        database: pg.database,
+        sslmode: pg.sslMode,
+        ...(pg.caFile ? { tlsConfigurationMethod: "file-path", sslRootCertFile: pg.caFile } : {}),
+        maxOpenConns: 10,
+        maxIdleConns: 2,
+        connMaxLifetime: 14400,
+        timescaledb: false,
+      },
       ...(pg.passwordFile ? { secureJsonData: { password: `$__file{${pg.passwordFile}}` } } : {}),
     });
   }

@@ -25,6 +25,7 @@ import {
   grafanaIni,
   provisioningYaml,
 } from "./grafana-config";
+import { postgresCaFile, postgresCaVolume } from "./exporters";
 import { ImageSpec, imageTag } from "./images";
 import {
   checksumAnnotation,
@@ -85,6 +86,7 @@ export class Grafana extends pulumi.ComponentResource {
     const adminPassword =
       args.adminPassword ??
       new random.RandomPassword(`${name}-admin-password`, { length: GENERATED_PASSWORD_LENGTH, special: false }, child).result;
+    const postgresCa = args.postgres ? postgresCaVolume(args.postgres) : { volumes: [], mounts: [] };
     this.adminPassword = pulumi.secret(adminPassword);
     // Encrypts datasource secrets in the database. The image's built-in default is public; this one stays in the state
     // and must never change for an existing database.
@@ -125,6 +127,7 @@ export class Grafana extends pulumi.ComponentResource {
                   user: args.postgres.user,
                   sslMode: args.postgres.sslMode,
                   ...(args.postgresPassword ? { passwordFile: `${GRAFANA_SECRETS_DIR}/${POSTGRES_PASSWORD_KEY}` } : {}),
+                  ...(postgresCaFile(args.postgres) ? { caFile: postgresCaFile(args.postgres) } : {}),
                 },
               }
             : {}),
@@ -198,6 +201,7 @@ export class Grafana extends pulumi.ComponentResource {
                     // Database, sessions and the (empty) plugin directory; never mounted over the bundled plugins.
                     { name: "data", mountPath: GRAFANA_DATA_DIR },
                     tmpVolume("grafana").mount,
+                    ...postgresCa.mounts,
                   ],
                 },
               ],
@@ -213,6 +217,7 @@ export class Grafana extends pulumi.ComponentResource {
                 { name: "secrets", secret: { secretName: secret.metadata.name, defaultMode: 0o440 } },
                 { name: "data", persistentVolumeClaim: { claimName: pvc.metadata.name } },
                 tmpVolume("grafana").volume,
+                ...postgresCa.volumes,
               ],
             },
           },

@@ -1,5 +1,5 @@
 /**
- * prometheus.yml as a pure function of typed input. Scrape jobs follow DESIGN.md: one per seed source (Kubernetes
+ * prometheus.yml as a pure function of typed input. Scrape jobs follow docs/architecture.md: one per seed source (Kubernetes
  * service discovery in the source's namespace), the exporters, pods annotated `prometheus.io/scrape`, and the stack's
  * own components. Every series gets `job`, `service` (= job), `namespace` and `instance`.
  */

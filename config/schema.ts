@@ -189,7 +189,16 @@ export const postgresField = object(
     port: integer({ description: "PostgreSQL port", default: 5432, min: 1, max: 65535 }),
     database: string({ description: "database", default: "ai_platform", pattern: /^[A-Za-z_][A-Za-z0-9_$-]{0,62}$/, allowed: "a PostgreSQL database name" }),
     user: string({ description: "read-only monitoring user", default: "observability_ro", pattern: /^[A-Za-z_][A-Za-z0-9_$-]{0,62}$/, allowed: "a PostgreSQL role name" }),
-    sslMode: oneOf(["disable", "require", "verify-ca", "verify-full"] as const, { description: "sslmode", default: "require" }),
+    sslMode: oneOf(["disable", "require", "verify-ca", "verify-full"] as const, {
+      description: "sslmode; require encrypts but does not check the server, verify-full checks its certificate and host name",
+      default: "require",
+    }),
+    caConfigMap: dnsSubdomain({
+      description:
+        "a ConfigMap in the servers namespace whose key ca.crt is the CA that signed the server's certificate (with verify-ca or verify-full; empty: the images' system roots)",
+      default: "",
+      allowEmpty: true,
+    }),
   },
 );
 

@@ -1,6 +1,6 @@
 /**
  * The seed's Slack channels and the Alertmanager route tree and inhibition rules, as typed data. Routing keys only on
- * the labels DESIGN.md makes every alert carry (`category`, `severity`, `service`), so a new rule needs no routing
+ * the labels docs/architecture.md makes every alert carry (`category`, `severity`, `service`), so a new rule needs no routing
  * change. `components/alertmanager-config.ts` turns this into alertmanager.yml.
  */
 import { Category } from "./types";

@@ -1,6 +1,6 @@
 /**
  * Renders the rule groups to Prometheus rule files, one per category plus one of recording rules, after checking
- * what promtool cannot: names unique across files, the label contract of DESIGN.md, and that each alert sits in
+ * what promtool cannot: names unique across files, the label contract of docs/architecture.md, and that each alert sits in
  * the file of its category. Pure: the Prometheus component puts the result in a ConfigMap.
  */
 import { dump } from "js-yaml";

@@ -1,5 +1,5 @@
 /**
- * Alert and recording rules as typed objects. The label and annotation conventions are DESIGN.md's contract:
+ * Alert and recording rules as typed objects. The label and annotation conventions are docs/architecture.md's contract:
  * routing in Alertmanager and the runbooks rely on them.
  */
 

@@ -32,7 +32,7 @@ export type Gauge = MetricFamily<string, "gauge">;
 /** The producer labels of a family, for typed matchers and groupings. */
 export type LabelOf<F> = F extends MetricFamily<string, MetricType, infer L> ? L : never;
 
-/** Labels the scrape attaches to every series (DESIGN.md: `service` equals the job name). */
+/** Labels the scrape attaches to every series (docs/architecture.md "Contracts": `service` equals the job name). */
 export const TARGET_LABELS = ["job", "service", "namespace", "instance"] as const;
 export type TargetLabel = (typeof TARGET_LABELS)[number];
 
@@ -77,7 +77,7 @@ export const SEED_METRICS = {
   driftScore: metric({ name: "drift_score", type: "gauge", unit: "score", help: "latest drift score of a model (0-1)", labels: ["model"], origin: platform }),
   driftChecksTotal: metric({ name: "drift_checks_total", type: "counter", unit: "count", help: "drift checks by outcome", labels: ["model", "status"], origin: platform }),
   driftDetectionDurationSeconds: metric({ name: "drift_detection_duration_seconds", type: "histogram", unit: "seconds", help: "time to run a drift check", origin: platform }),
-  // GPU: the seed's names, published by recording rules from the DCGM exporter (DESIGN.md "GPU metrics").
+  // GPU: the seed's names, published by recording rules from the DCGM exporter (docs/architecture.md "Contracts" (GPU metrics)).
   gpuUtilizationPercent: metric({ name: "gpu_utilization_percent", type: "gauge", unit: "percent", help: "GPU utilization (0-100)", labels: ["gpu_id"], origin: "recorded" }),
   gpuMemoryUsedBytes: metric({ name: "gpu_memory_used_bytes", type: "gauge", unit: "bytes", help: "GPU framebuffer memory in use", labels: ["gpu_id"], origin: "recorded" }),
   gpuMemoryTotalBytes: metric({ name: "gpu_memory_total_bytes", type: "gauge", unit: "bytes", help: "GPU framebuffer memory allocatable (used + free)", labels: ["gpu_id"], origin: "recorded" }),

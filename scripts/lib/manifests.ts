@@ -1,6 +1,6 @@
 /**
  * Turns recorded resource registrations into Kubernetes manifests: secrets redacted, secret leaks refused, every
- * object named, one deterministic order, YAML as DESIGN.md specifies.
+ * object named, one deterministic order, YAML as docs/architecture.md specifies.
  */
 import { dump } from "js-yaml";
 import type { RecordedResource } from "./mock-program";

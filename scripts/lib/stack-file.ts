@@ -55,7 +55,7 @@ export function parseStackFile(text: string, source: string): StackFileConfig {
     if (isEncrypted(raw[key])) {
       config[key] = SECRET_PLACEHOLDERS[name];
       notices.push(`${key} is encrypted in ${source} and cannot be read offline; rendering with a placeholder`);
-    } else if (raw[key] === undefined && field.required) {
+    } else if (raw[key] === undefined && (field.required || neededBy(name, raw))) {
       config[key] = SECRET_PLACEHOLDERS[name];
       notices.push(`${key} is not set in ${source}; rendering with a placeholder (set it with pulumi config set --secret ${name} before deploying)`);
     } else if (raw[key] !== undefined && raw[key] !== "") {
@@ -73,6 +73,18 @@ export function readStackFile(path: string): StackFileConfig {
     throw new StackFileError(`cannot read stack file ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
   return parseStackFile(text, path);
+}
+
+/**
+ * Secrets that are optional in general but that a setting of this stack needs: postgres_exporter and Grafana's
+ * datasource log in as postgres.user, so an enabled postgres renders with a password placeholder, as a deploy must
+ * have a password (a database that trusts the role is the exception, and then the datasource's health check says so).
+ */
+function neededBy(name: (typeof SECRET_KEYS)[number], raw: Record<string, unknown>): boolean {
+  if (name !== "postgresPassword") return false;
+  const pg = raw[`${CONFIG_NAMESPACE}:postgres`];
+  const enabled = (typeof pg === "object" && pg !== null ? (pg as { enabled?: unknown }).enabled : undefined) ?? true;
+  return enabled !== false && enabled !== "false";
 }
 
 function isEncrypted(value: unknown): boolean {

@@ -1,4 +1,4 @@
-/** Unit tests of the alertmanager.yml builder: the contracts of DESIGN.md "Routing" and the seed's channels. */
+/** Unit tests of the alertmanager.yml builder: the contracts of docs/architecture.md "Contracts" (Routing) and the seed's channels. */
 import {
   AlertmanagerConfig,
   RouteYaml,

@@ -1,6 +1,6 @@
 /**
  * The built alertmanager.yml through amtool: it parses, and every category x severity reaches exactly the receivers
- * DESIGN.md "Routing" names. The expected table is written out here rather than derived from rules/routes.ts, so the
+ * docs/architecture.md "Contracts" (Routing) names. The expected table is written out here rather than derived from rules/routes.ts, so the
  * test cannot agree with a wrong route tree by construction.
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";

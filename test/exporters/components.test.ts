@@ -103,7 +103,7 @@ describe("exporter targets and credentials", () => {
 
   it("points postgres_exporter at the platform's PostgreSQL and takes the password from the Secret", () => {
     const env = envOf(find(stack.manifests, "Deployment", "postgres-exporter"));
-    expect(env.DATA_SOURCE_URI).toEqual({ name: "DATA_SOURCE_URI", value: "postgres.ai-platform.svc:5432/ai_platform?sslmode=require" });
+    expect(env.DATA_SOURCE_URI).toEqual({ name: "DATA_SOURCE_URI", value: "postgres.ai-platform.svc:5432/ai_platform?sslmode=verify-full" });
     expect(env.DATA_SOURCE_USER).toEqual({ name: "DATA_SOURCE_USER", value: "observability_ro" });
     expect(env.DATA_SOURCE_PASS).toEqual({ name: "DATA_SOURCE_PASS", valueFrom: { secretKeyRef: { name: "postgres-exporter-credentials", key: "password" } } });
     expect(env.DATA_SOURCE_NAME).toBeUndefined();

@@ -30,11 +30,11 @@ describe("DCGM exporter with profiling metrics", () => {
   });
 });
 
-describe("exporters without database passwords", () => {
-  it("connect without a password and create no credentials Secret", () => {
+describe("exporters without a Redis password, with PostgreSQL's placeholder password", () => {
+  it("connect Redis without AUTH, and PostgreSQL with the password the stack needs (placeholder in the render)", () => {
     const names = (d: string) => (container(find(stack.manifests, "Deployment", d)).env as { name: string }[]).map((e) => e.name);
     expect(names("redis-exporter")).not.toContain("REDIS_PASSWORD");
-    expect(names("postgres-exporter")).not.toContain("DATA_SOURCE_PASS");
-    expect(stack.manifests.filter((m) => m.kind === "Secret" && m.metadata.name.endsWith("-credentials"))).toEqual([]);
+    expect(names("postgres-exporter")).toContain("DATA_SOURCE_PASS");
+    expect(stack.manifests.filter((m) => m.kind === "Secret" && m.metadata.name.endsWith("-credentials")).map((m) => m.metadata.name)).toEqual(["postgres-exporter-credentials"]);
   });
 });

@@ -124,10 +124,12 @@ describe("Grafana datasources", () => {
     expect(url.postgres).toBe("postgres.ai-platform.svc:5432");
   });
 
-  it("gives PostgreSQL no password when none is configured", () => {
+  it("logs PostgreSQL in with postgresPassword from the mounted Secret, and verifies the server in prod", () => {
+    // The stack file sets no password; an enabled postgres renders with the placeholder a deploy must replace.
     const pg = file().datasources.find((d) => d.uid === "postgres")!;
-    expect(pg.secureJsonData).toBeUndefined();
-    expect(find(stack.manifests, "Secret", "grafana-secrets").stringData["postgres-password"]).toBeUndefined();
+    expect(pg.secureJsonData).toEqual({ password: "$__file{/etc/grafana/secrets/postgres-password}" });
+    expect(find(stack.manifests, "Secret", "grafana-secrets").stringData["postgres-password"]).toBeDefined();
+    expect(pg.jsonData.sslmode).toBe("verify-full");
   });
 
   it("mounts the provisioning files where Grafana reads them", () => {

@@ -46,6 +46,12 @@ describe("datasource provisioning", () => {
   const file = buildDatasources({ ...base, postgres: { ...postgres, passwordFile: "/etc/grafana/secrets/postgres-password" } });
   const ds = byUid(file.datasources);
 
+  it("checks PostgreSQL's certificate against a mounted CA when one is given, and names no CA otherwise", () => {
+    const withCa = byUid(buildDatasources({ ...base, postgres: { ...postgres, sslMode: "verify-full", caFile: "/etc/postgres-ca/ca.crt" } }).datasources);
+    expect(withCa[DATASOURCE_UIDS.postgres].jsonData).toMatchObject({ sslmode: "verify-full", tlsConfigurationMethod: "file-path", sslRootCertFile: "/etc/postgres-ca/ca.crt" });
+    expect(ds[DATASOURCE_UIDS.postgres].jsonData.sslRootCertFile).toBeUndefined();
+  });
+
   it("has exactly one default datasource, Prometheus", () => {
     expect(file.datasources.filter((d) => d.isDefault).map((d) => d.uid)).toEqual([DATASOURCE_UIDS.prometheus]);
   });

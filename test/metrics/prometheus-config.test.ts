@@ -50,7 +50,7 @@ describe("prometheus.yml builder", () => {
     expect(fast.global.scrape_timeout).toBe("5s");
   });
 
-  it("has a job per seed source, exporter and stack component, named per DESIGN.md", () => {
+  it("has a job per seed source, exporter and stack component, named per docs/architecture.md", () => {
     expect(jobNames(config)).toEqual(
       expect.arrayContaining([...SOURCE_NAMES, "redis-exporter", "postgres-exporter", "dcgm-exporter", ...SELF_JOBS, COLLECTOR_METRICS_JOB, ANNOTATED_PODS_JOB]),
     );

@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { load } from "js-yaml";
@@ -17,6 +18,12 @@ describe("README", () => {
 
   it("holds the deployed/tested version table generated from the pins (run npm run docs:config)", () => {
     expect(replaceVersionTable(readme)).toBe(readme);
+  });
+
+  it("cites no design document outside the repository: what a maintainer needs is in docs/architecture.md", () => {
+    // Tracked and untracked files alike; git grep exits 1 when nothing matches.
+    const r = spawnSync("git", ["grep", "--untracked", "-l", "DESIGN" + ".md"], { cwd: ROOT, encoding: "utf8" });
+    expect({ status: r.status, files: r.stdout.trim() }).toEqual({ status: 1, files: "" });
   });
 
   it("lists every pinned image", () => {

@@ -1,5 +1,5 @@
 /**
- * What the end-to-end tests expect, written from the specification and DESIGN.md rather than read from the code under
+ * What the end-to-end tests expect, written from the specification and docs/architecture.md rather than read from the code under
  * test: the seed's alert names, and the channel contract (category channel, critical also #ai-platform-critical with
  * an `<!channel>` mention). Severity and category of each alert are read from the rendered rule files.
  */
@@ -32,7 +32,7 @@ export type SeedAlert = (typeof SEED_ALERTS)[number];
 export const CRITICAL_CHANNEL = "#ai-platform-critical";
 export const MENTION = "<!channel>";
 
-/** DESIGN.md "Routing": each category to its channel, everything else to #ai-platform-alerts. */
+/** docs/architecture.md "Contracts" (Routing): each category to its channel, everything else to #ai-platform-alerts. */
 const CATEGORY_CHANNEL: Readonly<Record<string, string>> = {
   gpu: "#ai-platform-gpu",
   drift: "#ai-platform-drift",
