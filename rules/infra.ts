@@ -10,29 +10,74 @@ import {
   QUEUE_DEPTH_FOR,
   REDIS_FOR,
   REDIS_MEMORY_RATIO,
+  SERVICE_DEGRADED_SHARE,
   SERVICE_DOWN_FOR,
 } from "./thresholds";
 import { AlertRule, RuleGroup } from "./types";
 
+const WATCHED = re(WATCHED_JOBS.join("|"));
+const SERVICE = "namespace, job, service";
+
 /**
  * A target whose scrape fails, or an exporter that is scraped fine but cannot reach its database: both mean the
- * service is unavailable. `or on (job, instance)` keeps one alert per target when both happen at once.
+ * instance is unavailable. `or on (job, instance)` keeps one series per target when both happen at once.
  */
-const serviceDownExpr = [
-  `(${series(M.up, { job: re(WATCHED_JOBS.join("|")) })} == 0)`,
+const instanceDownExpr = [
+  `(${series(M.up, { job: WATCHED })} == 0)`,
   `(${M.redisUp.name} == 0)`,
   `(${M.pgUp.name} == 0)`,
 ].join(" or on (job, instance) ");
+const downTargets = `count by (${SERVICE}) (${instanceDownExpr})`;
+const allTargets = `count by (${SERVICE}) (${series(M.up, { job: WATCHED })})`;
+
+/**
+ * Jobs this Prometheus is configured to scrape that have no target at all: a Deployment scaled to zero or a selector
+ * that matches nothing leaves no `up` series, so no `up == 0` alert can fire. Prometheus' own discovery metric names
+ * every configured job (a disabled source has none). The GPU exporter is left out: a GPU pool scaled to zero is normal.
+ */
+const noTargetsExpr =
+  `label_replace(label_replace(max by (config) (${series(M.prometheusSdDiscoveredTargets, { job: "prometheus", name: "scrape", config: re(WATCHED_JOBS.filter((j) => j !== "dcgm-exporter").join("|")) })}),` +
+  ` "job", "$1", "config", "(.+)"), "service", "$1", "config", "(.+)")` +
+  ` unless on (job) count by (job) (${series(M.up, { job: WATCHED })})`;
 
 export const SERVICE_HEALTH_ALERTS: readonly AlertRule[] = [
   {
+    // The seed's alert, for the service as a whole: every one of its targets down. One instance of many is
+    // ServiceInstanceDown, so a fleet with one bad pod does not page, nor silence the others' alerts.
     alert: "ServiceDown",
-    expr: serviceDownExpr,
+    expr: `${downTargets} == ${allTargets}`,
     for: SERVICE_DOWN_FOR,
     severity: "critical",
     category: "infra",
+    summary: "{{ $labels.job }} is down: all {{ $value }} of its targets",
+    description: `Prometheus cannot scrape any target of {{ $labels.job }} in {{ $labels.namespace }}, or its exporter cannot reach the database, for ${SERVICE_DOWN_FOR}.`,
+  },
+  {
+    alert: "ServiceInstanceDown",
+    expr: instanceDownExpr,
+    for: SERVICE_DOWN_FOR,
+    severity: "warning",
+    category: "infra",
     summary: "{{ $labels.job }} is down on {{ $labels.instance }}",
-    description: `Prometheus cannot scrape {{ $labels.job }} at {{ $labels.instance }}, or that exporter cannot reach its database, for ${SERVICE_DOWN_FOR}.`,
+    description: `Prometheus cannot scrape {{ $labels.job }} at {{ $labels.instance }}, or that exporter cannot reach its database, for ${SERVICE_DOWN_FOR}; the service's other targets still answer.`,
+  },
+  {
+    alert: "ServiceDegraded",
+    expr: `(${downTargets} / ${allTargets} >= ${SERVICE_DEGRADED_SHARE}) < 1`,
+    for: SERVICE_DOWN_FOR,
+    severity: "warning",
+    category: "infra",
+    summary: "{{ $labels.job }} has {{ $value | humanizePercentage }} of its targets down",
+    description: `At least ${SERVICE_DEGRADED_SHARE * 100}% (but not all) of the targets of {{ $labels.job }} in {{ $labels.namespace }} have been down for ${SERVICE_DOWN_FOR}; the rest carry its load.`,
+  },
+  {
+    alert: "ServiceNoTargets",
+    expr: noTargetsExpr,
+    for: SERVICE_DOWN_FOR,
+    severity: "critical",
+    category: "infra",
+    summary: "{{ $labels.job }} has no targets at all",
+    description: `Prometheus is configured to scrape {{ $labels.job }} but has found no target for it for ${SERVICE_DOWN_FOR}: the service is scaled to zero, gone, or its Service name, port or namespace in the stack's sources no longer match.`,
   },
   {
     alert: "HighRequestQueueDepth",

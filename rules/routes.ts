@@ -138,9 +138,15 @@ export const INHIBIT_RULES: readonly InhibitRule[] = [
     equal: ["session_id"],
   },
   {
-    reason: "a service that is down explains its latency, errors and queue alerts; Watchdog must keep firing",
+    reason: "a service that is down (every target) explains all of its other alerts; Watchdog must keep firing",
     source: [eq("alertname", "ServiceDown"), re("service", ".+")],
     target: [notRe("alertname", `ServiceDown|${WATCHDOG_ALERT}`)],
     equal: ["service"],
+  },
+  {
+    reason: "one instance down explains that instance's own alerts only, never the rest of its service's fleet",
+    source: [eq("alertname", "ServiceInstanceDown"), re("service", ".+"), re("instance", ".+")],
+    target: [notRe("alertname", `ServiceDown|ServiceInstanceDown|ServiceDegraded|${WATCHDOG_ALERT}`)],
+    equal: ["service", "instance"],
   },
 ];

@@ -28,6 +28,8 @@ export const BUDGET_WARNING_RATIO = 0.8;
 export const BUDGET_WARNING_FOR = "5m";
 
 export const SERVICE_DOWN_FOR = "2m";
+/** Share of a service's targets down at which the service counts as degraded (below all of them). */
+export const SERVICE_DEGRADED_SHARE = 0.5;
 export const QUEUE_DEPTH = 100;
 export const QUEUE_DEPTH_FOR = "5m";
 

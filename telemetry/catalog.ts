@@ -122,6 +122,7 @@ export const EXPORTER_METRICS = {
   }),
   pgSettingsMaxConnections: metric({ name: "pg_settings_max_connections", type: "gauge", unit: "count", help: "max_connections setting", origin: "postgres-exporter" }),
   // Prometheus self-monitoring
+  prometheusSdDiscoveredTargets: metric({ name: "prometheus_sd_discovered_targets", type: "gauge", unit: "count", help: "targets discovered per scrape job (`config`), before relabelling", labels: ["config", "name"], origin: "prometheus" }),
   prometheusConfigLastReloadSuccessful: metric({ name: "prometheus_config_last_reload_successful", type: "gauge", unit: "boolean", help: "whether the last configuration reload succeeded", origin: "prometheus" }),
   prometheusRuleEvaluationFailuresTotal: metric({ name: "prometheus_rule_evaluation_failures_total", type: "counter", unit: "count", help: "rule evaluations that failed", labels: ["rule_group"], origin: "prometheus" }),
   prometheusNotificationsErrorsTotal: metric({ name: "prometheus_notifications_errors_total", type: "counter", unit: "count", help: "errors sending alerts to an Alertmanager", labels: ["alertmanager"], origin: "prometheus" }),

@@ -144,8 +144,16 @@ describe("inhibit rules", () => {
     });
   });
 
-  test("there are exactly the four specified rules", () => {
-    expect(rules).toHaveLength(4);
+  test("ServiceInstanceDown inhibits only its own instance's alerts, never the service-wide ones", () => {
+    expect(rules).toContainEqual({
+      source_matchers: ['alertname="ServiceInstanceDown"', 'service=~".+"', 'instance=~".+"'],
+      target_matchers: ['alertname!~"ServiceDown|ServiceInstanceDown|ServiceDegraded|Watchdog"'],
+      equal: ["service", "instance"],
+    });
+  });
+
+  test("there are exactly the five specified rules", () => {
+    expect(rules).toHaveLength(5);
   });
 });
 

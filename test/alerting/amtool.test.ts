@@ -55,7 +55,7 @@ describe.each(["heartbeat", "blackhole"] as const)("config %s", (variant) => {
   test("passes amtool check-config", () => {
     const r = runTool(amtool, ["check-config", files[variant]]);
     expect({ status: r.status, out: r.stdout }).toEqual({ status: 0, out: expect.stringContaining("SUCCESS") });
-    expect(r.stdout).toContain("4 inhibit rules");
+    expect(r.stdout).toContain("5 inhibit rules");
   });
 
   const cases = Object.keys(CATEGORY_RECEIVER).flatMap((c) => SEVERITIES.map((s) => [c, s] as [keyof typeof CATEGORY_RECEIVER, (typeof SEVERITIES)[number]]));

@@ -63,14 +63,14 @@ describe("buildRuleFiles", () => {
     expect(rule?.labels).toMatchObject({ severity, category });
   });
 
-  test("only HighDriftScore, ServiceDown and BudgetExceeded are critical; Watchdog is info", () => {
+  test("only the seed's HighDriftScore, ServiceDown and BudgetExceeded, and ServiceNoTargets (a service not watched at all), are critical; Watchdog is info", () => {
     const bySeverity = (s: string) => renderedAlerts.filter((r) => r.labels?.severity === s).map((r) => r.alert).sort();
-    expect(bySeverity("critical")).toEqual(["BudgetExceeded", "HighDriftScore", "ServiceDown"]);
+    expect(bySeverity("critical")).toEqual(["BudgetExceeded", "HighDriftScore", "ServiceDown", "ServiceNoTargets"]);
     expect(bySeverity("info")).toEqual(["Watchdog"]);
   });
 
-  test("holds the 18 seed alerts and 20 self-monitoring alerts (7 alerting path, 5 log pipeline, 8 trace pipeline)", () => {
-    expect(renderedAlerts).toHaveLength(38);
+  test("holds the 18 seed alerts, 3 fleet alerts and 20 self-monitoring alerts (7 alerting path, 5 log pipeline, 8 trace pipeline)", () => {
+    expect(renderedAlerts).toHaveLength(41);
     expect(renderedAlerts.filter((r) => r.labels?.category === "meta")).toHaveLength(20);
   });
 
@@ -146,7 +146,7 @@ describe("validateRuleFiles", () => {
 
   test("accepts the real rule set", () => {
     expect(() => validateRuleFiles(Object.fromEntries(Object.entries(RULE_SOURCES).map(([k, f]) => [k, f()])))).not.toThrow();
-    expect(allAlerts().length).toBe(38);
+    expect(allAlerts().length).toBe(41);
   });
 
   test("rejects a duplicate alert name across files", () => {

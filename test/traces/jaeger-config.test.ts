@@ -25,6 +25,8 @@ describe("Jaeger config.yaml builder", () => {
     expect(c.service.pipelines.traces).toEqual({ receivers: ["otlp", "jaeger"], processors: ["batch"], exporters: ["jaeger_storage_exporter"] });
     expect(c.exporters.jaeger_storage_exporter.trace_storage).toBe(JAEGER_STORAGE);
     expect(c.extensions.jaeger_query.storage.traces).toBe(JAEGER_STORAGE);
+    // Its own query traces would bypass the collector (no environment, no cluster) and slow every shutdown.
+    expect(c.extensions.jaeger_query.enable_tracing).toBe(false);
     expect(c.service.extensions).toEqual(["jaeger_storage", "jaeger_query", "healthcheckv2"]);
   });
 

@@ -7,7 +7,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { DemoPlatform, DemoService } from "./demo-service";
-import { FakeDcgmExporter, FakePostgresExporter, FakeRedisExporter } from "./fake-exporters";
+import { FakeDcgmExporter, FakeExporter, FakePostgresExporter, FakeRedisExporter } from "./fake-exporters";
 import { FakeSlack } from "./fake-slack";
 import { requireTool } from "../../support/tools";
 import { Daemon, startDaemon } from "./processes";
@@ -58,6 +58,8 @@ export class Pipeline {
     readonly redis: FakeRedisExporter,
     readonly postgres: FakePostgresExporter,
     readonly slack: FakeSlack,
+    /** Qdrant's stand-in: serves an empty exposition, so its target is up and its job has a target. */
+    readonly qdrant: FakeExporter,
     private am: Daemon,
     readonly prometheus: Daemon,
   ) {}
@@ -97,7 +99,14 @@ export class Pipeline {
     const prometheusBin = requireTool("prometheus");
     const alertmanagerBin = requireTool("alertmanager");
     const dir = mkdtempSync(path.join(tmpdir(), `e2e-${opts.name}-`));
-    const [demo, dcgm, redis, postgres, slack] = await Promise.all([DemoPlatform.start(), FakeDcgmExporter.start(), FakeRedisExporter.start(), FakePostgresExporter.start(), FakeSlack.start()]);
+    const [demo, dcgm, redis, postgres, slack, qdrant] = await Promise.all([
+      DemoPlatform.start(),
+      FakeDcgmExporter.start(),
+      FakeRedisExporter.start(),
+      FakePostgresExporter.start(),
+      FakeSlack.start(),
+      FakeExporter.start("qdrant"),
+    ]);
     setHealthy(dcgm, redis, postgres);
 
     const F = opts.compression;
@@ -133,6 +142,9 @@ export class Pipeline {
       const settings = opts.rendered.settings;
       const endpoints: SimulatedEndpoint[] = [componentEndpoint(settings, "alertmanager", `127.0.0.1:${alertmanager.port}`)];
       if (!opts.noDefaultTargets) {
+        // Prometheus scrapes itself, as in the cluster: the no-targets alert reads its discovery metrics.
+        endpoints.push(componentEndpoint(settings, "prometheus", self));
+        endpoints.push(sourceEndpoint(settings, "qdrant", qdrant.target));
         for (const s of SCRAPED_DEMO_SERVICES) endpoints.push(sourceEndpoint(settings, s, demo.target(s)));
         endpoints.push(componentEndpoint(settings, "dcgmExporter", dcgm.exporter.target));
         endpoints.push(componentEndpoint(settings, "redisExporter", redis.exporter.target));
@@ -148,7 +160,7 @@ export class Pipeline {
       if (F !== 1) args = compressPrometheusFlags(args, F);
       return new Daemon("prometheus", prometheusBin, args, port, path.join(dir, "prometheus.log"));
     });
-    return new Pipeline(dir, demo, dcgm, redis, postgres, slack, alertmanager, prometheus);
+    return new Pipeline(dir, demo, dcgm, redis, postgres, slack, qdrant, alertmanager, prometheus);
   }
 
   /** Puts the fake exporters back to healthy values. */
@@ -192,7 +204,7 @@ export class Pipeline {
   /** Stops every process and server of the run and removes its directory. */
   async close(): Promise<void> {
     await Promise.allSettled([this.prometheus.stop(), this.am.stop()]);
-    await Promise.allSettled([this.demo.close(), this.dcgm.exporter.close(), this.redis.exporter.close(), this.postgres.exporter.close(), this.slack.close()]);
+    await Promise.allSettled([this.demo.close(), this.dcgm.exporter.close(), this.redis.exporter.close(), this.postgres.exporter.close(), this.slack.close(), this.qdrant.close()]);
     rmSync(this.dir, { recursive: true, force: true });
   }
 }
