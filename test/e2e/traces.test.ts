@@ -6,16 +6,13 @@
  * be there after Jaeger restarts on the same Badger directories. The collector's two Prometheus endpoints are scraped,
  * and its logs pipeline must deliver OTLP protobuf where Loki's `/otlp/v1/logs` would be.
  *
- * The only change outside the files: Jaeger's OTel SDK is pointed (OTEL_EXPORTER_OTLP_ENDPOINT) at where its own OTLP
- * receiver moved, since its default localhost:4317 is that receiver only inside the pod.
- *
  * Everything is sent at the start: the rendered batch processor holds data up to its 10s timeout, and the checks then
  * wait on the same flush rather than one each.
  */
-import { ChildProcess, execFile, spawn } from "node:child_process";
+
 import { randomBytes } from "node:crypto";
 import { createSocket } from "node:dgram";
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { load } from "js-yaml";
@@ -23,6 +20,7 @@ import { upstreamBinary } from "../../scripts/upstream/layout";
 import { CLUSTER_ATTRIBUTE, ENVIRONMENT_ATTRIBUTE } from "../../components/otel-collector-config";
 import { batchBinary, emitBatchBinary, emitBatchCompact, JaegerBatch, postSpansGrpc } from "./harness/jaeger-thrift";
 import { sleep, waitFor } from "./harness/processes";
+import { Upstream, runTelemetrygen } from "./harness/upstream-process";
 import { OTLP_LOG_LABELS } from "../../components/otel-collector-config";
 import { ConfigTree, decodeOtlpLogs, LoopbackTraceConfigs, loopbackTraceConfigs, OtlpLogSink, RenderedTraceConfigs, renderTraceConfigs } from "./harness/trace-files";
 
@@ -42,86 +40,6 @@ const LOGS_NAMESPACE = "ai-platform";
 const LOGS_LEVEL = "Error";
 /** The rendered batch timeout is 10s; twice that plus the exporters' first retry. */
 const ARRIVAL_MS = 40_000;
-
-/**
- * A long-running upstream program, ready when its health URL answers 200. Not `Daemon`: that one probes
- * `/-/ready`, which Jaeger's healthcheckv2 (rendered on `/status`) does not serve.
- */
-class Upstream {
-  private child: ChildProcess | undefined;
-  private exited: Promise<void> = Promise.resolve();
-
-  constructor(
-    readonly name: string,
-    private readonly binary: string,
-    private readonly args: readonly string[],
-    private readonly readyUrl: string,
-    private readonly logFile: string,
-    private readonly env: Readonly<Record<string, string>> = {},
-  ) {}
-
-  async start(timeoutMs = 30_000): Promise<void> {
-    const log = openSync(this.logFile, "a");
-    const child = spawn(this.binary, [...this.args], { stdio: ["ignore", log, log], env: { ...process.env, ...this.env } });
-    closeSync(log);
-    this.child = child;
-    children.add(child);
-    let exitCode: number | null | undefined;
-    this.exited = new Promise((resolve) => {
-      child.once("exit", (code, signal) => {
-        exitCode = code ?? (signal ? -1 : null);
-        children.delete(child);
-        if (this.child === child) this.child = undefined;
-        resolve();
-      });
-    });
-    child.once("error", () => undefined);
-    try {
-      await waitFor(`${this.name} healthy at ${this.readyUrl}`, async () => {
-        if (exitCode !== undefined) throw new Error(`${this.name} exited with ${exitCode}`);
-        const res = await fetch(this.readyUrl, { signal: AbortSignal.timeout(1_000) });
-        return res.status === 200 ? true : undefined;
-      }, { timeoutMs, intervalMs: 100 });
-    } catch (e) {
-      await this.stop();
-      throw new Error(`${(e as Error).message}\n--- ${this.logFile} ---\n${this.logTail()}`);
-    }
-  }
-
-  /** SIGTERM, as Kubernetes stops a pod, and SIGKILL only if it hangs; says which one ended it. */
-  async stop(graceMs = 15_000): Promise<"terminated" | "killed" | "not running"> {
-    const child = this.child;
-    if (!child) return "not running";
-    let killed = false;
-    child.kill("SIGTERM");
-    const timer = setTimeout(() => {
-      killed = true;
-      child.kill("SIGKILL");
-    }, graceMs);
-    await this.exited;
-    clearTimeout(timer);
-    return killed ? "killed" : "terminated";
-  }
-
-  logTail(lines = 40): string {
-    return existsSync(this.logFile) ? readFileSync(this.logFile, "utf8").split("\n").slice(-lines).join("\n") : "";
-  }
-}
-
-/** Killed on any exit of the test process, so a crashed run leaves nothing listening. */
-const children = new Set<ChildProcess>();
-process.on("exit", () => {
-  for (const c of children) c.kill("SIGKILL");
-});
-
-function runTelemetrygen(args: readonly string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile(upstreamBinary("telemetrygen"), [...args], { timeout: 60_000 }, (error, stdout, stderr) => {
-      if (error) reject(new Error(`telemetrygen ${args.join(" ")} failed: ${error.message}\n${stderr}`));
-      else resolve(stdout + stderr);
-    });
-  });
-}
 
 // ---- spans, one service per receiver ----------------------------------------------------------------------------
 
@@ -362,10 +280,8 @@ beforeAll(async () => {
   const cp = configs.collectorPorts;
   jaegerQuery = `http://${LOOPBACK}:${jp["extensions.jaeger_query.http"]}`;
   const jaegerHealth = `http://${LOOPBACK}:${jp["extensions.healthcheckv2.http"]}${configs.jaeger.extensions.healthcheckv2.http.status.path}`;
-  // jaeger_query traces its own requests (enable_tracing defaults to true in v2) to the OTel SDK's default
-  // localhost:4317, which in the pod is Jaeger's own OTLP receiver. That receiver moved, so the SDK is told where.
-  const selfTracing = { OTEL_EXPORTER_OTLP_ENDPOINT: `http://${LOOPBACK}:${jp["receivers.otlp.protocols.grpc"]}` };
-  jaeger = new Upstream("jaeger", upstreamBinary("jaeger"), [`--config=${jaegerFile}`], jaegerHealth, path.join(dir, "jaeger.log"), selfTracing);
+  // The rendered config turns jaeger_query's self-tracing off, so Jaeger needs nothing outside its file.
+  jaeger = new Upstream("jaeger", upstreamBinary("jaeger"), [`--config=${jaegerFile}`], jaegerHealth, path.join(dir, "jaeger.log"));
   const collectorHealth = `http://${LOOPBACK}:${cp["extensions.health_check"]}${configs.collector.extensions.health_check.path}`;
   collector = new Upstream("otelcol", upstreamBinary("otelcol"), [`--config=${collectorFile}`], collectorHealth, path.join(dir, "otelcol.log"));
   await jaeger.start();
@@ -453,8 +369,7 @@ describe("spans through every receiver reach Jaeger with the environment and clu
 describe("Jaeger restarted on the same Badger directories", () => {
   it("still finds every service's traces", async () => {
     // A clean stop, so what is found afterwards was written by Badger's close and not left to crash recovery.
-    // Within the pod's grace period. It takes about 10s: jaeger_query's own tracer flushes last, to a receiver that has
-    // already stopped, and waits out its export timeout.
+    // Within the pod's grace period.
     const t0 = Date.now();
     expect(await jaeger.stop(rendered.graceSeconds.jaeger * 1000)).toBe("terminated");
     console.log(`jaeger stopped in ${Date.now() - t0} ms`);

@@ -156,7 +156,8 @@ function assertLoopbackOnly(tree: unknown, file: string, at = ""): void {
  *   `host`/`port`) moves to `127.0.0.1:<free port>`, so nothing is exposed and two runs never clash; the collector's
  *   trace exporter points at the loopback Jaeger's OTLP gRPC receiver, and its logs exporter at `lokiAddress`
  *   (`host:port`, the rendered scheme and `/otlp` path kept);
- * - **file paths**: Badger's key and value directories move under `dir`, keeping their rendered path below it;
+ * - **file paths**: Badger's key and value directories and the collector's file_storage directories (the persistent
+ *   queue and its compaction) move under `dir`, keeping their rendered path below it;
  * - **`k8s_attributes`** leaves every pipeline and `processors`. It needs a Kubernetes API server: without one its
  *   informers never sync and the collector starts no receiver at all (the health check stays 503), so no span could
  *   arrive. What it would add (pod, namespace, deployment names) is not what this test checks; the `resource`
@@ -175,6 +176,12 @@ export async function loopbackTraceConfigs(rendered: RenderedTraceConfigs, opts:
     const dirs = backend.badger?.directories as Record<string, string> | undefined;
     if (!dirs) continue;
     for (const k of Object.keys(dirs)) dirs[k] = path.join(opts.dir, dirs[k]);
+  }
+
+  for (const [id, ext] of Object.entries((collector.extensions ?? {}) as Record<string, ConfigTree>)) {
+    if (!id.startsWith("file_storage")) continue;
+    ext.directory = path.join(opts.dir, ext.directory);
+    if (ext.compaction?.directory) ext.compaction.directory = path.join(opts.dir, ext.compaction.directory);
   }
 
   const collectorPorts = await moveListeners(collector, taken);

@@ -1,0 +1,110 @@
+/**
+ * Telemetry kept through a backend outage and a collector restart. Jaeger stops; spans keep arriving at the
+ * collector; the collector itself is restarted while Jaeger is still down (a rollout, an OOM kill); then Jaeger comes
+ * back. With the prod config (exporters retrying without the default 5-minute give-up, their queues on file_storage)
+ * every span sent during the outage reaches Jaeger. The negative control runs the dev config, whose queue is in
+ * memory: the restart loses what was queued. Both run the rendered configs through `loopbackTraceConfigs`.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { upstreamBinary } from "../../scripts/upstream/layout";
+import { sleep, waitFor } from "./harness/processes";
+import { loopbackTraceConfigs, OtlpLogSink, renderTraceConfigs } from "./harness/trace-files";
+import { Upstream, runTelemetrygen } from "./harness/upstream-process";
+
+const LOOPBACK = "127.0.0.1";
+const TRACES = 20;
+
+interface Run {
+  before: number;
+  during: number;
+  queuedBeforeRestart: number;
+  dir: string;
+  stop: () => Promise<void>;
+}
+
+async function traceCount(query: string, service: string): Promise<number> {
+  const res = await fetch(`${query}/api/traces?service=${encodeURIComponent(service)}&limit=1000&lookback=1h`, { signal: AbortSignal.timeout(5_000) });
+  if (!res.ok) return 0;
+  const body = (await res.json()) as { data: { traceID: string }[] | null };
+  return new Set((body.data ?? []).map((t) => t.traceID)).size;
+}
+
+async function queueSize(metricsUrl: string): Promise<number> {
+  const text = await (await fetch(metricsUrl, { signal: AbortSignal.timeout(5_000) })).text();
+  return text
+    .split("\n")
+    .filter((l) => l.startsWith("otelcol_exporter_queue_size{") && l.includes('exporter="otlp_grpc/jaeger"'))
+    .reduce((sum, l) => sum + Number(l.split(" ").pop()), 0);
+}
+
+async function outage(stack: "prod" | "dev", name: string): Promise<Run> {
+  const dir = mkdtempSync(path.join(tmpdir(), `e2e-outage-${stack}-`));
+  const rendered = renderTraceConfigs(stack);
+  const sink = await OtlpLogSink.start();
+  const configs = await loopbackTraceConfigs(rendered, { dir, lokiAddress: sink.address });
+  const jaegerFile = path.join(dir, "jaeger.yaml");
+  const collectorFile = path.join(dir, "otelcol.yaml");
+  writeFileSync(jaegerFile, configs.jaegerYaml);
+  writeFileSync(collectorFile, configs.collectorYaml);
+  const jp = configs.jaegerPorts;
+  const cp = configs.collectorPorts;
+  const query = `http://${LOOPBACK}:${jp["extensions.jaeger_query.http"]}`;
+  const jaeger = new Upstream("jaeger", upstreamBinary("jaeger"), [`--config=${jaegerFile}`], `http://${LOOPBACK}:${jp["extensions.healthcheckv2.http"]}/status`, path.join(dir, "jaeger.log"));
+  const collector = new Upstream("otelcol", upstreamBinary("otelcol"), [`--config=${collectorFile}`], `http://${LOOPBACK}:${cp["extensions.health_check"]}/`, path.join(dir, "otelcol.log"));
+  const metricsUrl = `http://${LOOPBACK}:${cp["service.telemetry.metrics.readers.0.pull.exporter.prometheus"]}/metrics`;
+  const otlp = `${LOOPBACK}:${cp["receivers.otlp.protocols.grpc"]}`;
+  const send = (service: string) => runTelemetrygen(["traces", "--otlp-insecure", "--otlp-endpoint", otlp, "--traces", String(TRACES), "--service", service]);
+  const stop = async () => {
+    await Promise.allSettled([collector.stop(), jaeger.stop()]);
+    await sink.close();
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    await jaeger.start();
+    await collector.start();
+    await send(`${name}-before`);
+    const before = await waitFor("the spans sent before the outage in Jaeger", async () => ((await traceCount(query, `${name}-before`)) >= TRACES ? TRACES : undefined), { timeoutMs: 40_000, intervalMs: 500 });
+
+    await jaeger.stop();
+    await send(`${name}-during`);
+    // Past the batch timeout, so the spans are in the exporter's queue, failing and retried.
+    const queuedBeforeRestart = await waitFor("spans queued for the stopped Jaeger", async () => ((await queueSize(metricsUrl)) > 0 ? queueSize(metricsUrl) : undefined), { timeoutMs: 30_000, intervalMs: 500 });
+    await collector.stop(rendered.graceSeconds.collector * 1000);
+    await collector.start();
+    await sleep(5_000);
+    await jaeger.start();
+    // The exporter retries with a backoff of up to 30 s; give it two of those.
+    const during = await waitFor("the spans sent during the outage in Jaeger", async () => ((await traceCount(query, `${name}-during`)) >= TRACES ? TRACES : undefined), { timeoutMs: 70_000, intervalMs: 1_000 })
+      .catch(() => traceCount(query, `${name}-during`));
+    return { before, during, queuedBeforeRestart, dir, stop };
+  } catch (e) {
+    const logs = `--- collector ---\n${collector.logTail()}\n--- jaeger ---\n${jaeger.logTail()}`;
+    await stop();
+    throw new Error(`${(e as Error).message}\n${logs}`);
+  }
+}
+
+let prod: Run;
+let dev: Run;
+
+beforeAll(async () => {
+  [prod, dev] = await Promise.all([outage("prod", "e2e-outage-prod"), outage("dev", "e2e-outage-dev")]);
+}, 240_000);
+
+afterAll(async () => {
+  await Promise.allSettled([prod?.stop(), dev?.stop()]);
+});
+
+test("prod: every span sent while Jaeger was down arrives, though the collector restarted in between", () => {
+  expect(prod.before).toBe(TRACES);
+  expect(prod.queuedBeforeRestart).toBeGreaterThan(0);
+  expect(prod.during).toBe(TRACES);
+});
+
+test("negative control, dev's in-memory queue: the restart loses the queued spans", () => {
+  expect(dev.before).toBe(TRACES);
+  expect(dev.queuedBeforeRestart).toBeGreaterThan(0);
+  expect(dev.during).toBeLessThan(TRACES);
+});
