@@ -212,6 +212,10 @@ export function buildPrometheusConfig(args: PrometheusConfigArgs): PrometheusCon
   jobs.push({
     job_name: d.name,
     metrics_path: d.metrics.path,
+    // The exporter labels a GPU in use with the pod, namespace and container using it; without honor_labels they
+    // would arrive as exported_pod/exported_namespace under the exporter's own pod and namespace (NVIDIA's own
+    // ServiceMonitor honours them too). The target's namespace and pod stay on idle GPUs' series.
+    honor_labels: true,
     ...limitsOf(d.name, args),
     kubernetes_sd_configs: [{ role: "pod" }],
     relabel_configs: [

@@ -95,7 +95,7 @@ export const SEED_METRICS = {
 } as const;
 
 /** DCGM exporter labels (`Hostname` becomes `hostname` after exporter 4.8.2, so rules accept both). */
-const DCGM_LABELS = ["gpu", "UUID", "pci_bus_id", "device", "modelName", "Hostname", "hostname", "DCGM_FI_DRIVER_VERSION", "GPU_I_PROFILE", "GPU_I_ID", "pod", "container"] as const;
+const DCGM_LABELS = ["gpu", "UUID", "pci_bus_id", "device", "modelName", "Hostname", "hostname", "DCGM_FI_DRIVER_VERSION", "GPU_I_PROFILE", "GPU_I_ID", "pod", "namespace", "container"] as const;
 
 /** Series of the exporters, of Qdrant and of the stack's own components that the rules and dashboards read. */
 export const EXPORTER_METRICS = {

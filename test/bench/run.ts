@@ -3,7 +3,8 @@
  *
  *   npm run bench [-- --runs 5] [-- --skip-e2e] [-- --out docs/benchmarks.md]
  *
- * Needs what `npm test` and `npm run test:e2e` need (Debian's prometheus and prometheus-alertmanager on PATH). Takes
+ * Needs what `npm test` and `npm run test:e2e` need (the pinned Prometheus and Alertmanager, built by
+ * scripts/install-test-tools.sh). Takes
  * about ten minutes; the measurements run one after another so they do not disturb each other.
  */
 import { mkdirSync, writeFileSync } from "node:fs";

@@ -12,7 +12,7 @@
 import { CRITICAL_CHANNEL, MENTION, RenderedAlert, SEED_ALERTS, expectedChannels, renderedAlerts } from "./harness/contract";
 import { SlackPost } from "./harness/fake-slack";
 import { DRIFTING_MODEL, EXCEEDED_SESSION, HIGH_MODEL, INCIDENT_SERVICE, WARNING_SESSION, recover, startIncident } from "./harness/incident";
-import { Pipeline } from "./harness/pipeline";
+import { GPU_USER, Pipeline } from "./harness/pipeline";
 import { sleep, waitFor } from "./harness/processes";
 import { RenderedStack, renderStack } from "./harness/stack-files";
 
@@ -116,6 +116,15 @@ describe("time-compressed run of every seed alert (factor 60)", () => {
       expect(p.text).toContain(WARNING_SESSION);
       expect(p.text).not.toContain(EXCEEDED_SESSION);
     }
+  });
+
+  it("attributes a GPU in use to the pod using it (honor_labels), and an idle GPU to the exporter's own namespace", async () => {
+    const used = await pipeline.query('DCGM_FI_DEV_GPU_UTIL{gpu="1"}');
+    expect(used.map((s) => ({ pod: s.metric.pod, namespace: s.metric.namespace, exported: s.metric.exported_pod }))).toEqual([
+      { pod: GPU_USER.pod, namespace: GPU_USER.namespace, exported: undefined },
+    ]);
+    const idle = await pipeline.query('DCGM_FI_DEV_GPU_UTIL{gpu="0"}');
+    expect(idle.map((s) => s.metric.namespace)).toEqual([rendered.settings.agentsNamespace]);
   });
 
   it("links each alert's runbook in its message", () => {

@@ -120,6 +120,8 @@ describe("prometheus.yml builder", () => {
     const job = config.scrape_configs.find((j) => j.job_name === "dcgm-exporter")!;
     expect(job.kubernetes_sd_configs).toEqual([{ role: "pod" }]);
     expect(job.relabel_configs![0].regex).toContain("nvidia-dcgm-exporter");
+    // The GPU's user pod and namespace, as the exporter labels them, win over the exporter's own pod's.
+    expect(job.honor_labels).toBe(true);
   });
 });
 

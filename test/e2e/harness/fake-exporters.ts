@@ -50,6 +50,8 @@ export interface GpuState {
   framebufferUsedMiB: number;
   framebufferFreeMiB: number;
   temperatureCelsius: number;
+  /** The pod using the GPU, as the exporter's pod attribution labels it (absent: an idle GPU). */
+  user?: { pod: string; namespace: string; container: string };
 }
 
 /** The DCGM exporter's default counters for a few GPUs of one node, with the labels the exporter 4.x sets. */
@@ -79,6 +81,7 @@ export class FakeDcgmExporter {
       modelName: "NVIDIA H100 80GB HBM3",
       Hostname: this.hostname,
       DCGM_FI_DRIVER_VERSION: "550.54.15",
+      ...(state.user ?? {}),
     };
     this.util.set(labels, state.utilizationPercent);
     this.fbUsed.set(labels, state.framebufferUsedMiB);

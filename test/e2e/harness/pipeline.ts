@@ -43,9 +43,13 @@ export interface Sample {
 /** Demo services scraped as jobs (learning-engine is the one the ServiceDown scenarios take down). */
 const SCRAPED_DEMO_SERVICES: readonly DemoService[] = ["gateway", "api-server", "mcpjungle", "max-serve", "memory-engine", "drift-monitor", "learning-engine"];
 
+/** The pod the fake DCGM exporter attributes GPU 1 to. */
+export const GPU_USER = { pod: "max-serve-7d9f-0", namespace: "ai-platform", container: "max-serve" } as const;
+
 /** Two GPUs at 40% and 60 °C, Redis at half its maxmemory, 15 of 100 PostgreSQL connections. */
 function setHealthy(dcgm: FakeDcgmExporter, redis: FakeRedisExporter, postgres: FakePostgresExporter): void {
-  for (const gpu of [0, 1]) dcgm.set(gpu, { utilizationPercent: 40, framebufferUsedMiB: 20_000, framebufferFreeMiB: 60_000, temperatureCelsius: 60 });
+  dcgm.set(0, { utilizationPercent: 40, framebufferUsedMiB: 20_000, framebufferFreeMiB: 60_000, temperatureCelsius: 60 });
+  dcgm.set(1, { utilizationPercent: 40, framebufferUsedMiB: 20_000, framebufferFreeMiB: 60_000, temperatureCelsius: 60, user: GPU_USER });
   redis.set({ up: true, usedBytes: 50e6, maxBytes: 100e6 });
   postgres.set({ up: true, idle: 10, active: 5, maxConnections: 100 });
 }
