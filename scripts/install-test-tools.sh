@@ -14,3 +14,7 @@ MSG
 fi
 
 bash scripts/upstream/build.sh
+
+# The cluster tests' tools: Debian's etcd, kube-apiserver/controller-manager/scheduler, kwok, the Pulumi CLI and the
+# Kubernetes provider (scripts/cluster/install.sh).
+bash scripts/cluster/install.sh

@@ -9,10 +9,10 @@
  * -mod=mod, CGO_ENABLED=0 (static binaries, no C toolchain needed). GOCACHE and GOMODCACHE are the caller's.
  */
 import { spawnSync } from "node:child_process";
-import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
-import { UpstreamBuild, upstreamBuilds, versionTableMarkdown } from "./components";
+import { UpstreamBuild, kubernetesStagingVersion, upstreamBuilds, versionTableMarkdown } from "./components";
 import { collectorManifest } from "./collector-manifest";
 import { DONE_FILE, buildDir, cacheRoot, isBuilt } from "./layout";
 
@@ -58,7 +58,27 @@ function prometheusVersionFlags(version: string): string {
   return [`-s -w -X ${v}.Version=${version}`, `-X ${v}.Revision=module`, `-X ${v}.Branch=release`, `-X ${v}.BuildUser=observability-tests`].join(" ");
 }
 
-type Recipe = (b: UpstreamBuild, work: string, bin: string) => void;
+/**
+ * The version package every Kubernetes binary reports (`--version`, /version): without it the API server calls itself
+ * v0.0.0-master, which clients and the provider's version checks read.
+ */
+function kubernetesVersionFlags(version: string): string {
+  const [major, minor] = version.split(".");
+  const vars = { gitVersion: `v${version}`, gitMajor: major, gitMinor: minor, gitTreeState: "clean", buildDate: "1970-01-01T00:00:00Z" };
+  const flags = ["k8s.io/component-base/version", "k8s.io/client-go/pkg/version"].flatMap((pkg) => Object.entries(vars).map(([k, v]) => `-X ${pkg}.${k}=${v}`));
+  return ["-s -w", ...flags].join(" ");
+}
+
+/** Seconds per step of a recipe with several, kept in BUILD-INFO.json and printed. */
+type Steps = Record<string, number>;
+
+function timed(steps: Steps, name: string, f: () => void): void {
+  const started = Date.now();
+  f();
+  steps[name] = Math.round((Date.now() - started) / 1000);
+}
+
+type Recipe = (b: UpstreamBuild, work: string, bin: string) => Steps | void;
 
 const RECIPES: Record<UpstreamBuild["name"], Recipe> = {
   // go.mod has replace and exclude directives and the module ships a go.work: a writable copy with GOWORK=off. The
@@ -96,9 +116,47 @@ const RECIPES: Record<UpstreamBuild["name"], Recipe> = {
   telemetrygen: (b, work, bin) => {
     run("go", ["install", `${b.module}@${b.moduleVersion}`], work, { ...GO_ENV, GOBIN: bin });
   },
+  // go.mod points ~33 staging modules at ./staging/src/k8s.io/<name>, which the module zip leaves out; each is
+  // published as k8s.io/<name>@v0.MINOR.PATCH of the same release. One `go build` per binary, so each has its time.
+  kubernetes: (b, work, bin) => {
+    const src = moduleCopy(b.module, b.moduleVersion, work);
+    const mod = JSON.parse(run("go", ["mod", "edit", "-json"], src)) as { Replace?: { Old: { Path: string }; New: { Path: string } }[] };
+    const staging = (mod.Replace ?? []).filter((r) => r.New.Path.startsWith("./staging/")).map((r) => r.Old.Path);
+    if (staging.length === 0) throw new Error("k8s.io/kubernetes go.mod replaces no staging module: the recipe needs a look");
+    const v = kubernetesStagingVersion(b.version);
+    run("go", ["mod", "edit", ...staging.map((m) => `-replace=${m}=${m}@${v}`)], src);
+    const steps: Steps = {};
+    for (const exe of b.binaries) {
+      timed(steps, exe, () => run("go", ["build", "-ldflags", kubernetesVersionFlags(b.version), "-o", join(bin, exe), `./cmd/${exe}`], src));
+    }
+    return steps;
+  },
+  kwok: (b, work, bin) => {
+    run("go", ["install", `${b.module}/cmd/kwok@${b.moduleVersion}`], work, { ...GO_ENV, GOBIN: bin });
+  },
+  // pkg/v3 replaces the SDK with ../sdk, a folder outside the module: dropping the replace uses the SDK of the same
+  // release that go.mod requires. The version flag is what `pulumi version` prints and the Automation API checks.
+  pulumi: (b, work, bin) => {
+    const src = moduleCopy(b.module, b.moduleVersion, work);
+    run("go", ["mod", "edit", "-dropreplace=github.com/pulumi/pulumi/sdk/v3"], src);
+    run("go", ["build", "-ldflags", `-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v${b.version}`, "-o", join(bin, "pulumi"), "./cmd/pulumi"], src);
+  },
+  // The provider embeds schema-embed.json and terraform-mapping-embed.json, which its `go generate` writes from the
+  // checked-in schema.json and terraform-mapping.json (minified, the schema stamped with the version); they are not
+  // in the module zip. Its SDK replace points outside the module, like the CLI's.
+  "pulumi-kubernetes": (b, work, bin) => {
+    const src = moduleCopy(b.module, b.moduleVersion, work);
+    run("go", ["mod", "edit", "-dropreplace=github.com/pulumi/pulumi-kubernetes/sdk/v4"], src);
+    const cmd = join(src, "cmd", "pulumi-resource-kubernetes");
+    const schema = JSON.parse(readFileSync(join(cmd, "schema.json"), "utf8")) as Record<string, unknown>;
+    writeFileSync(join(cmd, "schema-embed.json"), JSON.stringify({ ...schema, version: b.version }));
+    writeFileSync(join(cmd, "terraform-mapping-embed.json"), JSON.stringify(JSON.parse(readFileSync(join(cmd, "terraform-mapping.json"), "utf8"))));
+    const flags = `-s -w -X github.com/pulumi/pulumi-kubernetes/provider/v4/pkg/version.Version=${b.version}`;
+    run("go", ["build", "-ldflags", flags, "-o", join(bin, "pulumi-resource-kubernetes"), "./cmd/pulumi-resource-kubernetes"], src);
+  },
 };
 
-function build(b: UpstreamBuild): { seconds: number; reused: boolean } {
+function build(b: UpstreamBuild): { seconds: number; reused: boolean; steps?: Steps } {
   const dir = buildDir(b);
   if (isBuilt(b)) return { seconds: 0, reused: true };
   const started = Date.now();
@@ -108,28 +166,34 @@ function build(b: UpstreamBuild): { seconds: number; reused: boolean } {
   const work = join(tmp, "work");
   mkdirSync(bin, { recursive: true });
   mkdirSync(work, { recursive: true });
-  RECIPES[b.name](b, work, bin);
+  const steps = RECIPES[b.name](b, work, bin) ?? undefined;
   for (const exe of b.binaries) {
     if (!existsSync(join(bin, exe))) throw new Error(`${b.name}: the build left no ${exe} in ${bin}`);
   }
   // The sources are not kept: only the executables and what they were built from.
   rmSync(work, { recursive: true, force: true });
   const seconds = Math.round((Date.now() - started) / 1000);
-  writeFileSync(join(tmp, DONE_FILE), JSON.stringify({ ...b, seconds, builtAt: new Date().toISOString(), go: run("go", ["env", "GOVERSION"], tmp).trim() }, null, 2) + "\n");
+  writeFileSync(join(tmp, DONE_FILE), JSON.stringify({ ...b, seconds, steps, builtAt: new Date().toISOString(), go: run("go", ["env", "GOVERSION"], tmp).trim() }, null, 2) + "\n");
   rmSync(dir, { recursive: true, force: true });
   renameSync(tmp, dir);
-  return { seconds, reused: false };
+  return { seconds, reused: false, steps };
+}
+
+function minutes(seconds: number): string {
+  return `${Math.floor(seconds / 60)}m${String(seconds % 60).padStart(2, "0")}s`;
 }
 
 function main(): void {
-  const wanted = process.argv.slice(2);
+  const args = process.argv.slice(2);
   const all = upstreamBuilds();
+  // --cluster: the cluster tests' tools, which a plain run leaves out (see UpstreamBuild.cluster).
+  const wanted = args.flatMap((a) => (a === "--cluster" ? all.filter((b) => b.cluster).map((b) => b.name) : [a]));
   const unknown = wanted.filter((w) => !all.some((b) => b.name === w));
   if (unknown.length) {
     console.error(`unknown component(s): ${unknown.join(", ")}; known: ${all.map((b) => b.name).join(", ")}`);
     process.exit(2);
   }
-  const chosen = wanted.length ? all.filter((b) => wanted.includes(b.name)) : all;
+  const chosen = wanted.length ? all.filter((b) => wanted.includes(b.name)) : all.filter((b) => !b.cluster);
   mkdirSync(cacheRoot(), { recursive: true });
   console.log(`upstream builds in ${cacheRoot()} (${run("go", ["env", "GOVERSION"], cacheRoot()).trim()})`);
   let total = 0;
@@ -138,7 +202,8 @@ function main(): void {
     try {
       const r = build(b);
       total += r.seconds;
-      console.log(r.reused ? "cached" : `built in ${Math.floor(r.seconds / 60)}m${String(r.seconds % 60).padStart(2, "0")}s`);
+      const steps = r.steps ? ` (${Object.entries(r.steps).map(([k, s]) => `${k} ${minutes(s)}`).join(", ")})` : "";
+      console.log(r.reused ? "cached" : `built in ${minutes(r.seconds)}${steps}`);
     } catch (e) {
       console.log("FAILED");
       console.error((e as Error).message);

@@ -3,10 +3,15 @@
  * to the image the stack deploys. One table: the build script, the tests that locate the binaries and the README's
  * "deployed / tested" table all read it.
  */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { IMAGES, ImageKey, imageTag } from "../../components/images";
 import { COLLECTOR_RELEASE } from "../../components/otel-collector-components";
 
-export type UpstreamName = "prometheus" | "alertmanager" | "otelcol" | "jaeger" | "telemetrygen";
+export type UpstreamName = "prometheus" | "alertmanager" | "otelcol" | "jaeger" | "telemetrygen" | ClusterToolName;
+
+/** The local cluster and the Pulumi engine of the cluster tests (scripts/cluster/, test/cluster/). */
+export type ClusterToolName = "kubernetes" | "kwok" | "pulumi" | "pulumi-kubernetes";
 
 export interface UpstreamBuild {
   readonly name: UpstreamName;
@@ -19,6 +24,11 @@ export interface UpstreamBuild {
   readonly binaries: readonly string[];
   /** The image this build stands for in the tests, when it is one the stack deploys. */
   readonly image?: ImageKey;
+  /**
+   * Set on the cluster tests' tools: about 20 minutes of building cold, so `build.sh` without names leaves them out
+   * and `build.sh --cluster` (run by `npm run test:cluster`) builds them.
+   */
+  readonly cluster?: true;
 }
 
 /** `v3.14.0` -> `3.14.0`. */
@@ -48,6 +58,44 @@ function jaegerModuleVersion(version: string): string {
 /** telemetrygen only sends test traffic, so any served release does; 0.158.0 and 0.159.0 are refused by the proxy. */
 const TELEMETRYGEN_VERSION = "0.160.0";
 
+/**
+ * The current 1.36 release the proxy serves. Its go.mod points the staging modules (k8s.io/api, client-go, ...) at
+ * folders the module zip leaves out; each is published on its own as v0.MINOR.PATCH.
+ */
+export const KUBERNETES_VERSION = "1.36.3";
+
+export function kubernetesStagingVersion(version: string): string {
+  const m = /^1\.(\d+)\.(\d+)$/.exec(version);
+  if (!m) throw new Error(`Kubernetes version ${JSON.stringify(version)} is not a 1.x release`);
+  return `v0.${m[1]}.${m[2]}`;
+}
+
+const KWOK_VERSION = "0.8.0";
+
+/** An exact dependency pin of package.json. */
+function packagePin(name: string): string {
+  const pkg = JSON.parse(readFileSync(join(__dirname, "..", "..", "package.json"), "utf8")) as { dependencies: Record<string, string> };
+  const pin = pkg.dependencies[name];
+  if (!/^\d+\.\d+\.\d+$/.test(pin ?? "")) throw new Error(`${name} is pinned as ${JSON.stringify(pin)} in package.json, not an exact release`);
+  return pin;
+}
+
+/** The CLI is built at the release the project's SDK is pinned to, so the Automation API talks to its own engine. */
+export function pulumiSdkVersion(): string {
+  return packagePin("@pulumi/pulumi");
+}
+
+/** The @pulumi/kubernetes release the program is written against; the provider plugin is installed under it. */
+export function pulumiKubernetesSdkVersion(): string {
+  return packagePin("@pulumi/kubernetes");
+}
+
+/**
+ * The proxy serves no tagged release of the provider module, only this pseudo-version (commit f47bc2d6f199 of
+ * 2026-01-15), so that commit is what the cluster tests run under the SDK's version number.
+ */
+export const PULUMI_KUBERNETES_PROVIDER_MODULE_VERSION = "v4.0.0-20260115033456-f47bc2d6f199";
+
 export function upstreamBuilds(): readonly UpstreamBuild[] {
   const prom = release("prometheus");
   const am = release("alertmanager");
@@ -58,6 +106,24 @@ export function upstreamBuilds(): readonly UpstreamBuild[] {
     { name: "otelcol", version: COLLECTOR_RELEASE, module: "go.opentelemetry.io/collector/cmd/builder", moduleVersion: `v${COLLECTOR_RELEASE}`, binaries: ["otelcol"], image: "otelCollector" },
     { name: "jaeger", version: jaeger, module: "github.com/jaegertracing/jaeger", moduleVersion: jaegerModuleVersion(jaeger), binaries: ["jaeger"], image: "jaeger" },
     { name: "telemetrygen", version: TELEMETRYGEN_VERSION, module: "github.com/open-telemetry/opentelemetry-collector-contrib/cmd/telemetrygen", moduleVersion: `v${TELEMETRYGEN_VERSION}`, binaries: ["telemetrygen"] },
+    ...clusterTools(),
+  ];
+}
+
+function clusterTools(): readonly UpstreamBuild[] {
+  const cli = pulumiSdkVersion();
+  return [
+    { name: "kubernetes", version: KUBERNETES_VERSION, module: "k8s.io/kubernetes", moduleVersion: `v${KUBERNETES_VERSION}`, binaries: ["kube-apiserver", "kube-controller-manager", "kube-scheduler"], cluster: true },
+    { name: "kwok", version: KWOK_VERSION, module: "sigs.k8s.io/kwok", moduleVersion: `v${KWOK_VERSION}`, binaries: ["kwok"], cluster: true },
+    { name: "pulumi", version: cli, module: "github.com/pulumi/pulumi/pkg/v3", moduleVersion: `v${cli}`, binaries: ["pulumi"], cluster: true },
+    {
+      name: "pulumi-kubernetes",
+      version: PULUMI_KUBERNETES_PROVIDER_MODULE_VERSION.replace(/^v/, ""),
+      module: "github.com/pulumi/pulumi-kubernetes/provider/v4",
+      moduleVersion: PULUMI_KUBERNETES_PROVIDER_MODULE_VERSION,
+      binaries: ["pulumi-resource-kubernetes"],
+      cluster: true,
+    },
   ];
 }
 
@@ -95,8 +161,40 @@ export function versionTable(): readonly VersionRow[] {
   });
 }
 
+/**
+ * What the cluster tests run in place of a user's cluster and Pulumi installation. Kept out of versionTable(), whose
+ * rows are the stack's images (each tested at its own release), and printed below them in the same table.
+ */
+export function clusterToolRows(): readonly VersionRow[] {
+  const b = (name: ClusterToolName) => clusterTools().find((x) => x.name === name) as UpstreamBuild;
+  const kube = b("kubernetes");
+  const kwok = b("kwok");
+  const cli = b("pulumi");
+  const provider = b("pulumi-kubernetes");
+  const commit = provider.moduleVersion.split("-").pop() as string;
+  const date = provider.moduleVersion.replace(/^v\d+\.\d+\.\d+-(\d{4})(\d{2})(\d{2}).*$/, "$1-$2-$3");
+  return [
+    {
+      component: "kubernetes (cluster tests)",
+      deployed: "the cluster's (1.30 or later)",
+      tested: kube.version,
+      why: `kube-apiserver, kube-controller-manager and kube-scheduler built from ${kube.module}@${kube.moduleVersion} (staging modules at ${kubernetesStagingVersion(kube.version)}); etcd from Debian's etcd-server (3.4)`,
+    },
+    { component: "kwok (cluster tests)", deployed: "-", tested: kwok.version, why: `simulated nodes and pod lifecycle in place of kubelets, built from ${kwok.module}@${kwok.moduleVersion}` },
+    { component: "pulumi CLI", deployed: `${cli.version} (@pulumi/pulumi)`, tested: cli.version, why: `same release, built from ${cli.module}@${cli.moduleVersion}` },
+    {
+      component: "pulumi-resource-kubernetes",
+      deployed: `${pulumiKubernetesSdkVersion()} (@pulumi/kubernetes)`,
+      tested: `commit ${commit} (${date})`,
+      why:
+        `DIFFERENT: the proxy serves no tagged provider, only ${provider.module}@${provider.moduleVersion}; built from it and installed ` +
+        `as ${pulumiKubernetesSdkVersion()}: the cluster tests run that commit, not the ${pulumiKubernetesSdkVersion()} release, and the engine warns of the version it reports`,
+    },
+  ];
+}
+
 export function versionTableMarkdown(): string {
-  const rows = versionTable().map((r) => `| ${r.component} | ${r.deployed} | ${r.tested} | ${r.why} |`);
+  const rows = [...versionTable(), ...clusterToolRows()].map((r) => `| ${r.component} | ${r.deployed} | ${r.tested} | ${r.why} |`);
   return ["| component | deployed | tested | why |", "|---|---|---|---|", ...rows].join("\n");
 }
 
