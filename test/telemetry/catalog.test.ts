@@ -2,10 +2,10 @@
  * The catalog holds exactly the seed's metric families, labels and log fields, and the cardinality guard keeps
  * `user_id` and `session_id` where the seed puts them.
  */
-import { SOURCE_NAMES as SCHEMA_SOURCES } from "../../config/schema";
 import {
   ALL_METRICS,
   EXPORTER_METRICS,
+  HIGH_CARDINALITY_ALLOWED,
   LOG_FIELDS,
   M,
   MetricFamily,
@@ -76,13 +76,43 @@ test("`_seconds` families, batch size and search results are histograms", () => 
 });
 
 test("`_total` families are counters, except memory_items_total which is a gauge", () => {
-  for (const f of seedFamilies.filter((f) => f.name.endsWith("_total"))) {
-    expect([f.name, f.type]).toEqual([f.name, f.name === "memory_items_total" ? "gauge" : "counter"]);
-  }
+  // Written out from the seed rather than filtered from the catalog, so a family that lost its suffix is caught too.
+  const totals = Object.fromEntries(seedFamilies.filter((f) => f.name.endsWith("_total")).map((f) => [f.name, f.type]));
+  expect(totals).toEqual({
+    http_requests_total: "counter",
+    inference_requests_total: "counter",
+    inference_tokens_total: "counter",
+    mcp_requests_total: "counter",
+    memory_operations_total: "counter",
+    memory_items_total: "gauge",
+    drift_checks_total: "counter",
+    router_decisions_total: "counter",
+    cache_hits_total: "counter",
+    cache_misses_total: "counter",
+  });
+});
+
+test("memory items, budgets, drift score, GPU readings and queue depth are gauges", () => {
+  const gauges = seedFamilies.filter((f) => f.type === "gauge").map((f) => f.name).sort();
+  expect(gauges).toEqual(
+    [
+      "memory_items_total",
+      "memory_budget_total_bytes",
+      "memory_budget_used_bytes",
+      "memory_budget_utilization",
+      "drift_score",
+      "gpu_utilization_percent",
+      "gpu_memory_used_bytes",
+      "gpu_memory_total_bytes",
+      "gpu_temperature_celsius",
+      "request_queue_depth",
+    ].sort(),
+  );
 });
 
 test("metric names are unique and valid", () => {
   const names = ALL_METRICS.map((m) => m.name);
+  expect(names.length).toBeGreaterThanOrEqual(Object.keys(SEED).length);
   expect(new Set(names).size).toBe(names.length);
   for (const n of names) expect(n).toMatch(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/);
 });
@@ -114,6 +144,15 @@ test("series helpers derive the scraped names", () => {
 });
 
 describe("cardinality guard", () => {
+  test("allows user_id and session_id on exactly the families the seed gives them", () => {
+    expect(HIGH_CARDINALITY_ALLOWED).toEqual({
+      memory_items_total: ["user_id"],
+      memory_budget_total_bytes: ["session_id"],
+      memory_budget_used_bytes: ["session_id"],
+      memory_budget_utilization: ["session_id"],
+    });
+  });
+
   test("accepts the catalog", () => {
     expect(cardinalityViolations(ALL_METRICS)).toEqual([]);
     expect(() => assertCardinality(ALL_METRICS)).not.toThrow();
@@ -132,7 +171,7 @@ describe("cardinality guard", () => {
 
   test("rejects user_id on a budget family, which may only carry session_id", () => {
     const bad: MetricFamily = { ...M.memoryBudgetUsedBytes, labels: ["session_id", "user_id"] };
-    expect(cardinalityViolations([bad])).toHaveLength(1);
+    expect(cardinalityViolations([bad])).toEqual([expect.stringContaining('metric memory_budget_used_bytes has high-cardinality label "user_id"')]);
   });
 });
 
@@ -162,11 +201,40 @@ test("log fields are the seed's, with identifiers marked high-cardinality", () =
   ]);
   const high = LOG_FIELDS.filter((f) => f.highCardinality).map((f) => f.name);
   expect(high).toEqual(expect.arrayContaining(["trace_id", "span_id", "user_id", "session_id", "message", "timestamp"]));
+  // Promtail's stream labels (docs/architecture.md "Contracts" (Log labels)) must stay bounded.
   expect(high).not.toContain("level");
+  expect(high).not.toContain("logger");
   expect(high).not.toContain("service");
 });
 
-test("sources are the config schema's table, and watched jobs add the exporters", () => {
-  expect(SOURCE_NAMES).toBe(SCHEMA_SOURCES);
-  expect(WATCHED_JOBS).toEqual([...SCHEMA_SOURCES, "redis-exporter", "postgres-exporter", "dcgm-exporter"]);
+test("log fields carry the seed's example values, types and service scopes", () => {
+  // The seed's "Structured Logging" section: the JSON example and the service-specific blocks, verbatim. The
+  // timestamp is left out: the catalog's example is deliberately recent (Loki rejects lines older than 7 days).
+  const common = { level: "INFO", logger: "gateway_service", message: "Request processed", service: "gateway", trace_id: "abc123", span_id: "def456", method: "POST", endpoint: "/v1/chat", status_code: 200, duration_ms: 125.5 };
+  const byScope = {
+    common,
+    "max-serve": { model: "llama-3.3-8b", batch_size: 4, latency_ms: 250.5 },
+    mcp: { mcp_server: "github", mcp_operation: "search_repositories" },
+    "memory-engine": { user_id: "user123", session_id: "session456", operation: "search" },
+    "drift-monitor": { drift_score: 0.18, threshold: 0.15 },
+  };
+  const fields = LOG_FIELDS.filter((f) => f.name !== "timestamp");
+  const scopes = [...new Set(fields.map((f) => f.scope))];
+  expect(Object.fromEntries(scopes.map((scope) => [scope, Object.fromEntries(fields.filter((f) => f.scope === scope).map((f) => [f.name, f.example]))]))).toEqual(byScope);
+  // JSON has one number type; the seed's integers (200, 4) are counts and codes, its decimals measurements.
+  expect(Object.fromEntries(fields.filter((f) => f.type !== "string").map((f) => [f.name, f.type]))).toEqual({
+    status_code: "integer",
+    duration_ms: "number",
+    batch_size: "integer",
+    latency_ms: "number",
+    drift_score: "number",
+    threshold: "number",
+  });
+  expect(LOG_FIELDS.find((f) => f.name === "timestamp")).toMatchObject({ type: "timestamp", scope: "common" });
+});
+
+test("sources are the specification's services, and watched jobs add the exporters", () => {
+  const seedSources = ["gateway", "mcpjungle", "api-server", "max-serve", "memory-engine", "learning-engine", "drift-monitor", "qdrant"];
+  expect(SOURCE_NAMES).toEqual(seedSources);
+  expect(WATCHED_JOBS).toEqual([...seedSources, "redis-exporter", "postgres-exporter", "dcgm-exporter"]);
 });

@@ -1,12 +1,13 @@
 /**
- * The metrics exporter: what it exposes is what the catalog says (names, types, labels, help), the exposition parses
- * and lints with promtool, the /metrics handler serves it, and bad arguments are rejected with the value named.
+ * The metrics exporter: what it serves parses as the text format, holds exactly the samples recorded (values from the
+ * specification's usage section), has the specification's families, types and labels, lints with promtool, and bad
+ * arguments are rejected with the value named.
  */
 import { spawnSync } from "node:child_process";
 import { AddressInfo } from "node:net";
 import * as http from "node:http";
 import { M, SEED_METRICS } from "../../telemetry/catalog";
-import { MetricsExporter, SECONDS_BUCKETS, createMetricsExporter, getMetricsExporter } from "../../telemetry/metrics-exporter";
+import { MetricsExporter, createMetricsExporter, getMetricsExporter } from "../../telemetry/metrics-exporter";
 import { LATENCY_P95_SECONDS } from "../../rules/thresholds";
 import { requireTool } from "../support/tools";
 
@@ -33,10 +34,207 @@ function promtoolCheck(text: string): { status: number; output: string } {
   return { status: r.status ?? -1, output: `${r.stdout}${r.stderr}` };
 }
 
-/** `# TYPE name type` lines of an exposition. */
-function types(text: string): Record<string, string> {
-  return Object.fromEntries([...text.matchAll(/^# TYPE (\S+) (\S+)$/gm)].map((m) => [m[1], m[2]]));
+interface Sample {
+  readonly name: string;
+  readonly labels: Record<string, string>;
+  readonly value: number;
 }
+
+interface Exposition {
+  readonly help: Record<string, string>;
+  readonly type: Record<string, string>;
+  readonly samples: Sample[];
+}
+
+const SAMPLE_LINE = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/;
+const LABEL_PAIR = /^([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"(,|$)/;
+
+function parseValue(v: string, line: string): number {
+  if (v === "+Inf") return Infinity;
+  if (v === "-Inf") return -Infinity;
+  if (v === "NaN") return NaN;
+  if (!/^-?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(v)) throw new Error(`not a sample value: ${JSON.stringify(line)}`);
+  return Number(v);
+}
+
+/**
+ * A strict reader of the text format 0.0.4, independent of prom-client: a line it cannot read, or a sample of a
+ * family with no TYPE line before it, fails the test instead of being skipped.
+ */
+function parseExposition(text: string): Exposition {
+  const help: Record<string, string> = {};
+  const type: Record<string, string> = {};
+  const samples: Sample[] = [];
+  for (const line of text.split("\n")) {
+    if (line === "") continue;
+    const meta = /^# (HELP|TYPE) (\S+) (.*)$/.exec(line);
+    if (meta) {
+      (meta[1] === "HELP" ? help : type)[meta[2]] = meta[3];
+      continue;
+    }
+    const m = SAMPLE_LINE.exec(line);
+    if (!m) throw new Error(`not a sample line: ${JSON.stringify(line)}`);
+    const labels: Record<string, string> = {};
+    let rest = m[2] ?? "";
+    while (rest !== "") {
+      const pair = LABEL_PAIR.exec(rest);
+      if (!pair) throw new Error(`bad labels in ${JSON.stringify(line)}`);
+      if (pair[1] in labels) throw new Error(`label ${pair[1]} twice in ${JSON.stringify(line)}`);
+      labels[pair[1]] = pair[2].replace(/\\(.)/g, (_, c: string) => (c === "n" ? "\n" : c));
+      rest = rest.slice(pair[0].length);
+    }
+    const family = [m[1], m[1].replace(/_(bucket|sum|count)$/, "")].find((f) => f in type);
+    if (family === undefined) throw new Error(`sample ${m[1]} has no TYPE line`);
+    if (family !== m[1] && type[family] !== "histogram" && type[family] !== "summary") throw new Error(`${m[1]} is not a series of ${type[family]} ${family}`);
+    samples.push({ name: m[1], labels, value: parseValue(m[3], line) });
+  }
+  return { help, type, samples };
+}
+
+/** `name{a="1",b="2"}` with the labels sorted, `le` left out when asked: one key per series. */
+function seriesKey(name: string, labels: Record<string, string>, without: readonly string[] = []): string {
+  const pairs = Object.keys(labels)
+    .filter((k) => !without.includes(k))
+    .sort()
+    .map((k) => `${k}="${labels[k]}"`);
+  return pairs.length ? `${name}{${pairs.join(",")}}` : name;
+}
+
+/** The specification's "Custom Metrics": each family's type and labels, as a scrape must find them. */
+const SEED_FAMILIES: Record<string, [string, string[]]> = {
+  http_requests_total: ["counter", ["method", "endpoint", "status"]],
+  http_request_duration_seconds: ["histogram", ["method", "endpoint"]],
+  inference_requests_total: ["counter", ["model", "status"]],
+  inference_duration_seconds: ["histogram", ["model"]],
+  inference_tokens_total: ["counter", ["model", "type"]],
+  inference_batch_size: ["histogram", ["model"]],
+  mcp_requests_total: ["counter", ["server", "operation", "status"]],
+  mcp_operation_duration_seconds: ["histogram", ["server", "operation"]],
+  memory_operations_total: ["counter", ["operation", "status"]],
+  memory_operation_duration_seconds: ["histogram", ["operation"]],
+  // Items a user holds now: it falls when items are deleted, so a gauge despite the seed's suffix.
+  memory_items_total: ["gauge", ["user_id"]],
+  memory_search_results: ["histogram", []],
+  memory_budget_total_bytes: ["gauge", ["session_id"]],
+  memory_budget_used_bytes: ["gauge", ["session_id"]],
+  memory_budget_utilization: ["gauge", ["session_id"]],
+  drift_score: ["gauge", ["model"]],
+  drift_checks_total: ["counter", ["model", "status"]],
+  drift_detection_duration_seconds: ["histogram", []],
+  gpu_utilization_percent: ["gauge", ["gpu_id"]],
+  gpu_memory_used_bytes: ["gauge", ["gpu_id"]],
+  gpu_memory_total_bytes: ["gauge", ["gpu_id"]],
+  gpu_temperature_celsius: ["gauge", ["gpu_id"]],
+  router_decisions_total: ["counter", ["model", "reason"]],
+  router_decision_duration_seconds: ["histogram", []],
+  request_queue_depth: ["gauge", ["service"]],
+  request_queue_wait_seconds: ["histogram", ["service"]],
+  cache_hits_total: ["counter", ["cache_type"]],
+  cache_misses_total: ["counter", ["cache_type"]],
+};
+
+/** The specification's usage section, call for call. */
+function recordUsageExample(m: MetricsExporter): void {
+  m.recordHttpRequest("POST", "/v1/chat", 200, 0.125);
+  m.recordInference("llama-3.3-8b", "success", 0.25, { promptTokens: 100, completionTokens: 50 });
+  m.recordMcpOperation("github", "search", "success", 0.05);
+  m.updateDriftScore("llama-3.3-8b", 0.18, "warning", 5.0);
+  m.updateBudget("session123", 1_000_000, 750_000);
+}
+
+/** What a scrape must read after `recordUsageExample`, every series but the buckets. */
+const USAGE_SAMPLES: Record<string, number> = {
+  'http_requests_total{endpoint="/v1/chat",method="POST",status="200"}': 1,
+  'http_request_duration_seconds_sum{endpoint="/v1/chat",method="POST"}': 0.125,
+  'http_request_duration_seconds_count{endpoint="/v1/chat",method="POST"}': 1,
+  'inference_requests_total{model="llama-3.3-8b",status="success"}': 1,
+  'inference_duration_seconds_sum{model="llama-3.3-8b"}': 0.25,
+  'inference_duration_seconds_count{model="llama-3.3-8b"}': 1,
+  'inference_tokens_total{model="llama-3.3-8b",type="prompt"}': 100,
+  'inference_tokens_total{model="llama-3.3-8b",type="completion"}': 50,
+  'mcp_requests_total{operation="search",server="github",status="success"}': 1,
+  'mcp_operation_duration_seconds_sum{operation="search",server="github"}': 0.05,
+  'mcp_operation_duration_seconds_count{operation="search",server="github"}': 1,
+  'drift_score{model="llama-3.3-8b"}': 0.18,
+  'drift_checks_total{model="llama-3.3-8b",status="warning"}': 1,
+  drift_detection_duration_seconds_sum: 5,
+  drift_detection_duration_seconds_count: 1,
+  'memory_budget_total_bytes{session_id="session123"}': 1_000_000,
+  'memory_budget_used_bytes{session_id="session123"}': 750_000,
+  'memory_budget_utilization{session_id="session123"}': 0.75,
+  // Histograms without labels exist from the start, so rate() over them has a series before the first observation.
+  memory_search_results_sum: 0,
+  memory_search_results_count: 0,
+  router_decision_duration_seconds_sum: 0,
+  router_decision_duration_seconds_count: 0,
+};
+
+/** Observations behind each histogram series of `recordUsageExample`, to derive every bucket's count. */
+const USAGE_OBSERVATIONS: Record<string, number[]> = {
+  'http_request_duration_seconds{endpoint="/v1/chat",method="POST"}': [0.125],
+  'inference_duration_seconds{model="llama-3.3-8b"}': [0.25],
+  'mcp_operation_duration_seconds{operation="search",server="github"}': [0.05],
+  drift_detection_duration_seconds: [5],
+  memory_search_results: [],
+  router_decision_duration_seconds: [],
+};
+
+/** Checks a scrape of `recordUsageExample` sample by sample; split out so a planted body can be fed to it. */
+function expectUsageExample(body: string): void {
+  const { samples } = parseExposition(body);
+  const plain = samples.filter((s) => !s.name.endsWith("_bucket"));
+  expect(Object.fromEntries(plain.map((s) => [seriesKey(s.name, s.labels), s.value]))).toEqual(USAGE_SAMPLES);
+  expect(plain).toHaveLength(Object.keys(USAGE_SAMPLES).length);
+
+  const buckets = new Map<string, { le: number; value: number }[]>();
+  for (const s of samples.filter((x) => x.name.endsWith("_bucket"))) {
+    const key = seriesKey(s.name.replace(/_bucket$/, ""), s.labels, ["le"]);
+    expect({ key, le: s.labels.le }).toEqual({ key, le: expect.any(String) });
+    buckets.set(key, [...(buckets.get(key) ?? []), { le: parseValue(s.labels.le, s.labels.le), value: s.value }]);
+  }
+  expect([...buckets.keys()].sort()).toEqual(Object.keys(USAGE_OBSERVATIONS).sort());
+  for (const [key, observed] of Object.entries(USAGE_OBSERVATIONS)) {
+    const series = buckets.get(key)!;
+    const les = series.map((b) => b.le);
+    expect({ key, ascending: les.every((le, i) => i === 0 || le > les[i - 1]), last: les[les.length - 1] }).toEqual({ key, ascending: true, last: Infinity });
+    // Cumulative buckets: each counts the observations at or below its bound.
+    expect({ key, counts: series.map((b) => b.value) }).toEqual({ key, counts: les.map((le) => observed.filter((v) => v <= le).length) });
+    // The seed's latency alerts decide at 2s: a bucket bound there makes the P95 estimate exact where it matters.
+    if (key.includes("_seconds")) expect({ key, has2s: les.includes(2) }).toEqual({ key, has2s: true });
+  }
+}
+
+/** Serves an exporter's handler on a loopback port for the duration of a describe block. */
+function serve(m: MetricsExporter): { url: () => string } {
+  let server: http.Server;
+  let base = "";
+  beforeAll(async () => {
+    server = http.createServer(m.metricsHandler());
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  return { url: () => `${base}/metrics` };
+}
+
+describe("a scrape of the specification's usage example", () => {
+  const m = createMetricsExporter("gateway");
+  recordUsageExample(m);
+  const endpoint = serve(m);
+
+  it("serves exactly the recorded samples, with cumulative buckets", async () => {
+    const res = await fetch(endpoint.url());
+    expect(res.status).toBe(200);
+    expectUsageExample(await res.text());
+  });
+
+  it("serves text that promtool check metrics passes without findings", async () => {
+    // promtool lints families that have samples only; this example sets no memory_items_total (see below).
+    const r = promtoolCheck(await (await fetch(endpoint.url())).text());
+    expect(r.output).toBe("");
+    expect(r.status).toBe(0);
+  });
+});
 
 describe("exposition", () => {
   const m = createMetricsExporter("gateway");
@@ -46,24 +244,27 @@ describe("exposition", () => {
     text = await m.metrics();
   });
 
-  it("has every seed family under its catalog name, type and help", () => {
-    const exposed = types(text);
-    for (const f of Object.values(SEED_METRICS)) {
-      expect({ name: f.name, type: exposed[f.name] }).toEqual({ name: f.name, type: f.type });
-      expect(text).toContain(`# HELP ${f.name} ${f.help}\n`);
-    }
-    expect(Object.keys(exposed).sort()).toEqual(Object.values(SEED_METRICS).map((f) => f.name).sort());
+  it("exposes the specification's families with its types, and nothing else", () => {
+    expect(parseExposition(text).type).toEqual(Object.fromEntries(Object.entries(SEED_FAMILIES).map(([name, [type]]) => [name, type])));
   });
 
-  it("labels every series with exactly the catalog's label names", () => {
-    for (const f of Object.values(SEED_METRICS)) {
-      const series = text.split("\n").filter((l) => l.startsWith(`${f.name}{`) || l.startsWith(`${f.name} `) || l.startsWith(`${f.name}_`));
-      expect(series.length).toBeGreaterThan(0);
-      for (const line of series) {
-        const labels = [...(line.match(/\{(.*)\}/)?.[1] ?? "").matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="/g)].map((x) => x[1]).filter((l) => l !== "le");
-        expect({ line, labels: labels.sort() }).toEqual({ line, labels: [...f.labels].sort() });
-      }
+  it("documents every family with the catalog's help text", () => {
+    const { help } = parseExposition(text);
+    expect(Object.keys(help).sort()).toEqual(Object.keys(SEED_FAMILIES).sort());
+    for (const f of Object.values(SEED_METRICS)) expect({ name: f.name, help: help[f.name] }).toEqual({ name: f.name, help: f.help });
+  });
+
+  it("labels every series with exactly the specification's label names", () => {
+    const { samples } = parseExposition(text);
+    const seen = new Set<string>();
+    for (const s of samples) {
+      const family = s.name in SEED_FAMILIES ? s.name : s.name.replace(/_(bucket|sum|count)$/, "");
+      seen.add(family);
+      const expected = [...(SEED_FAMILIES[family]?.[1] ?? ["<not a seed family>"]), ...(s.name.endsWith("_bucket") ? ["le"] : [])].sort();
+      expect({ series: s.name, labels: Object.keys(s.labels).sort() }).toEqual({ series: s.name, labels: expected });
     }
+    // exerciseAll gives every family a series, so none is checked vacuously.
+    expect([...seen].sort()).toEqual(Object.keys(SEED_FAMILIES).sort());
   });
 
   it("passes promtool check metrics, but for the seed's gauge named memory_items_total", () => {
@@ -89,16 +290,50 @@ describe("exposition", () => {
     expect(text).toContain(`${M.inferenceTokensTotal.name}{model="llama-3.3-8b",type="completion"} 50\n`);
   });
 
-  it("puts the latency alerts' threshold on a bucket boundary", () => {
-    expect(SECONDS_BUCKETS).toContain(LATENCY_P95_SECONDS);
-    expect(text).toContain(`${M.httpRequestDurationSeconds.name}_bucket{le="${LATENCY_P95_SECONDS}",method="POST",endpoint="/v1/chat"} 1\n`);
+  it("counts cache hits and misses apart, and the memory items as set", () => {
+    const values = Object.fromEntries(parseExposition(text).samples.map((s) => [seriesKey(s.name, s.labels), s.value]));
+    expect(values).toMatchObject({
+      'cache_hits_total{cache_type="semantic"}': 1,
+      'cache_misses_total{cache_type="semantic"}': 1,
+      'memory_items_total{user_id="user123"}': 42,
+      'inference_batch_size_count{model="llama-3.3-8b"}': 1,
+      'inference_batch_size_sum{model="llama-3.3-8b"}': 4,
+      'gpu_memory_total_bytes{gpu_id="0"}': 8e10,
+    });
+  });
+});
+
+describe("latency buckets", () => {
+  it("bound a bucket at the seed's 2s latency threshold, counting a request of exactly 2s in it", async () => {
+    // The seed: "Latency Alerts (threshold: 2s)".
+    expect(LATENCY_P95_SECONDS).toBe(2);
+    const e = createMetricsExporter("gateway");
+    e.recordHttpRequest("GET", "/v1/models", 200, 2);
+    e.recordHttpRequest("GET", "/v1/models", 200, 2.001);
+    const buckets = parseExposition(await e.metrics()).samples.filter((s) => s.name === "http_request_duration_seconds_bucket");
+    const at = (le: string) => buckets.find((b) => b.labels.le === le)?.value;
+    expect([at("2"), at("+Inf")]).toEqual([1, 2]);
+  });
+});
+
+describe("budget series", () => {
+  it("reports utilization above 1 for an exceeded budget", async () => {
+    const e = createMetricsExporter("memory-engine");
+    e.updateBudget("s1", 1000, 1500);
+    expect(await e.metrics()).toContain('memory_budget_utilization{session_id="s1"} 1.5\n');
   });
 
-  it("drops a finished session's budget series", async () => {
+  it("drops a finished session's series and keeps the others", async () => {
     const e = createMetricsExporter("memory-engine");
     e.updateBudget("s1", 100, 10);
+    e.updateBudget("s2", 100, 20);
     e.removeBudget("s1");
-    expect(await e.metrics()).not.toContain('session_id="s1"');
+    const series = parseExposition(await e.metrics()).samples.map((s) => seriesKey(s.name, s.labels));
+    expect(series.filter((k) => k.startsWith("memory_budget_"))).toEqual([
+      'memory_budget_total_bytes{session_id="s2"}',
+      'memory_budget_used_bytes{session_id="s2"}',
+      'memory_budget_utilization{session_id="s2"}',
+    ]);
   });
 });
 
@@ -126,24 +361,25 @@ describe("getMetricsExporter", () => {
 describe("metricsHandler", () => {
   const m = createMetricsExporter("gateway");
   m.recordHttpRequest("GET", "/v1/models", 200, 0.01);
-  let server: http.Server;
-  let base: string;
-  beforeAll(async () => {
-    server = http.createServer(m.metricsHandler());
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  });
-  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  const endpoint = serve(m);
 
   it("serves the exposition in the text format on GET", async () => {
-    const res = await fetch(`${base}/metrics`);
+    const res = await fetch(endpoint.url());
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toBe("text/plain; version=0.0.4; charset=utf-8");
     expect(await res.text()).toContain('http_requests_total{method="GET",endpoint="/v1/models",status="200"} 1');
   });
 
+  it("answers HEAD with the headers of GET and no body", async () => {
+    const body = await (await fetch(endpoint.url())).text();
+    const res = await fetch(endpoint.url(), { method: "HEAD" });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-length")).toBe(String(Buffer.byteLength(body)));
+    expect(await res.text()).toBe("");
+  });
+
   it("rejects other methods with 405", async () => {
-    const res = await fetch(`${base}/metrics`, { method: "POST" });
+    const res = await fetch(endpoint.url(), { method: "POST" });
     expect(res.status).toBe(405);
     expect(res.headers.get("allow")).toBe("GET, HEAD");
   });
@@ -180,5 +416,11 @@ describe("rejects bad arguments", () => {
     const e = createMetricsExporter("gateway");
     expect(() => e.recordHttpRequest("GET", "/v1/chat", 200, -1)).toThrow();
     expect(await e.metrics()).not.toContain('endpoint="/v1/chat"');
+  });
+
+  it("records none of an inference whose last argument is rejected", async () => {
+    const e = createMetricsExporter("max-serve");
+    expect(() => e.recordInference("llama-3.3-8b", "success", 0.25, { promptTokens: 100, batchSize: 0 })).toThrow();
+    expect(await e.metrics()).not.toContain('model="llama-3.3-8b"');
   });
 });
