@@ -12,6 +12,7 @@ export type { StackSettings };
 export interface StackSecrets {
   readonly slackWebhookUrl: pulumi.Output<string>;
   readonly grafanaAdminPassword?: pulumi.Output<string>;
+  readonly grafanaSecretKey?: pulumi.Output<string>;
   readonly heartbeatUrl?: pulumi.Output<string>;
   readonly postgresPassword?: pulumi.Output<string>;
   readonly redisPassword?: pulumi.Output<string>;
@@ -34,6 +35,7 @@ export function loadStackConfig(): StackConfig {
     secrets: {
       slackWebhookUrl: pulumi.secret(secrets.slackWebhookUrl),
       grafanaAdminPassword: asSecret(secrets.grafanaAdminPassword),
+      grafanaSecretKey: asSecret(secrets.grafanaSecretKey),
       heartbeatUrl: asSecret(secrets.heartbeatUrl),
       postgresPassword: asSecret(secrets.postgresPassword),
       redisPassword: asSecret(secrets.redisPassword),

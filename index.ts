@@ -103,6 +103,7 @@ const grafana = new Grafana("grafana", {
   storageClass: config.storageClass,
   image: imageFor("grafana", config.images),
   adminPassword: config.secrets.grafanaAdminPassword,
+  secretKey: config.secrets.grafanaSecretKey,
   postgres: config.postgres.enabled ? config.postgres : undefined,
   postgresPassword: config.secrets.postgresPassword,
   dashboards: buildDashboards(),

@@ -55,6 +55,8 @@ export interface GrafanaArgs {
   readonly image: ImageSpec;
   /** The admin password from stack config. Absent: one is generated and kept in the Pulumi state. */
   readonly adminPassword?: pulumi.Output<string>;
+  /** The datasource-secrets encryption key from stack config. Absent: one is generated and kept in the Pulumi state. */
+  readonly secretKey?: pulumi.Output<string>;
   /** The platform's PostgreSQL for the PostgreSQL datasource. Absent: no such datasource. */
   readonly postgres?: StackSettings["postgres"];
   /** Password of `postgres.user`. Absent: the datasource connects without one. */
@@ -90,7 +92,8 @@ export class Grafana extends pulumi.ComponentResource {
     this.adminPassword = pulumi.secret(adminPassword);
     // Encrypts datasource secrets in the database. The image's built-in default is public; this one stays in the state
     // and must never change for an existing database.
-    const secretKey = new random.RandomPassword(`${name}-secret-key`, { length: 40, special: false }, child).result;
+    // With both set in config, no random resource (and no random provider) is needed.
+    const secretKey = args.secretKey ?? new random.RandomPassword(`${name}-secret-key`, { length: 40, special: false }, child).result;
 
     const secret = new k8s.core.v1.Secret(
       `${name}-secrets`,

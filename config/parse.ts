@@ -55,9 +55,9 @@ export function parseStackConfig(raw: Readonly<Record<string, unknown>>): Parsed
   if (problems.length === 0) crossChecks(values as unknown as StackSettings & SecretValues, problems);
   if (problems.length > 0) throw new ConfigError(problems);
 
-  const { slackWebhookUrl, grafanaAdminPassword, heartbeatUrl, postgresPassword, redisPassword, ...settings } = values as unknown as StackSettings &
+  const { slackWebhookUrl, grafanaAdminPassword, grafanaSecretKey, heartbeatUrl, postgresPassword, redisPassword, ...settings } = values as unknown as StackSettings &
     SecretValues;
-  return { settings, secrets: { slackWebhookUrl, grafanaAdminPassword, heartbeatUrl, postgresPassword, redisPassword } };
+  return { settings, secrets: { slackWebhookUrl, grafanaAdminPassword, grafanaSecretKey, heartbeatUrl, postgresPassword, redisPassword } };
 }
 
 /** Rules that involve more than one key. */

@@ -254,6 +254,13 @@ export const stackSchema = {
     pattern: /^.{12,}$/s,
     allowed: "a password of at least 12 characters",
   }),
+  grafanaSecretKey: secret({
+    description:
+      "key Grafana encrypts datasource secrets with in its database (secret; generated when absent). Never change it for an existing database",
+    required: false,
+    pattern: /^[A-Za-z0-9]{32,}$/,
+    allowed: "at least 32 letters and digits",
+  }),
   heartbeatUrl: secret({
     description: "dead-man's-switch URL that receives the always-firing Watchdog alert (secret, optional)",
     required: false,
@@ -279,7 +286,7 @@ export type StackSchema = typeof stackSchema;
 export type TopLevelKey = keyof StackSchema;
 
 /** Keys whose values are secrets (a test checks this list against the fields marked secret). */
-export const SECRET_KEYS = ["slackWebhookUrl", "grafanaAdminPassword", "heartbeatUrl", "postgresPassword", "redisPassword"] as const satisfies readonly TopLevelKey[];
+export const SECRET_KEYS = ["slackWebhookUrl", "grafanaAdminPassword", "grafanaSecretKey", "heartbeatUrl", "postgresPassword", "redisPassword"] as const satisfies readonly TopLevelKey[];
 export type SecretKey = (typeof SECRET_KEYS)[number];
 /** The parsed non-secret settings. */
 export type StackSettings = Omit<ObjectOf<StackSchema>, SecretKey>;
@@ -287,6 +294,7 @@ export type StackSettings = Omit<ObjectOf<StackSchema>, SecretKey>;
 export interface SecretValues {
   slackWebhookUrl: string;
   grafanaAdminPassword?: string;
+  grafanaSecretKey?: string;
   heartbeatUrl?: string;
   postgresPassword?: string;
   redisPassword?: string;

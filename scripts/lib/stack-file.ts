@@ -12,6 +12,7 @@ import { CONFIG_NAMESPACE, SECRET_KEYS, stackSchema } from "../../config/schema"
 export const SECRET_PLACEHOLDERS: Record<(typeof SECRET_KEYS)[number], string> = {
   slackWebhookUrl: "https://hooks.slack.invalid/render-placeholder",
   grafanaAdminPassword: "render-placeholder-password",
+  grafanaSecretKey: "renderPlaceholderSecretKey0123456789",
   heartbeatUrl: "https://heartbeat.invalid/render-placeholder",
   postgresPassword: "render-placeholder-postgres-password",
   redisPassword: "render-placeholder-redis-password",

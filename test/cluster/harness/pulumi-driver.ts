@@ -10,11 +10,9 @@
  * secrets are encrypted with a passphrase; the Node.js language host is not needed: the SDK serves the program on
  * its own port and the CLI connects to it.
  */
-import { createHash } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { EngineEvent, LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
-import * as pulumi from "@pulumi/pulumi";
 import { dump, load } from "js-yaml";
 
 export type Operation = "init" | "up" | "preview" | "refresh" | "destroy" | "set-config" | "export";
@@ -51,29 +49,7 @@ export interface DriverResult {
 
 const ROOT = join(__dirname, "..", "..", "..");
 
-/**
- * The one stand-in of the run. @pulumi/random's provider cannot be built here (the proxy refuses its module), and
- * the Grafana component generates its secret key with RandomPassword whatever the config says (setting
- * grafanaAdminPassword only spares the admin password's). So RandomPassword becomes a component whose `result` is a
- * secret derived from the stack and resource name: stable across runs (a preview shows no change) and never a
- * provider. Everything else is the program as deployed.
- */
-function standInForRandomPassword(): void {
-  class RandomPasswordStandIn extends pulumi.ComponentResource {
-    readonly result: pulumi.Output<string>;
-    constructor(name: string, args: { length: number }, opts?: pulumi.ComponentResourceOptions) {
-      super("observability-test:random:RandomPasswordStandIn", name, {}, opts);
-      const digest = createHash("sha256").update(`${pulumi.getStack()}/${name}`).digest("hex");
-      this.result = pulumi.secret(digest.repeat(2).slice(0, args.length));
-      this.registerOutputs({});
-    }
-  }
-  const mod = require("@pulumi/random/randomPassword") as { RandomPassword: unknown }; // eslint-disable-line @typescript-eslint/no-require-imports
-  mod.RandomPassword = RandomPasswordStandIn;
-}
-
 async function program(): Promise<Record<string, unknown>> {
-  standInForRandomPassword();
   // The project's program, as `pulumi up` in the repository would run it; its exports are the stack outputs.
   const mod = (await import(join(ROOT, "index.ts"))) as Record<string, unknown>;
   return { ...mod };

@@ -20,8 +20,9 @@ const DRIVER = join(__dirname, "pulumi-driver.ts");
 /** Test-only secrets: nothing is ever sent to these, the fixture runs no container. */
 export const TEST_SECRETS: Readonly<Record<string, string>> = {
   slackWebhookUrl: "https://hooks.slack.com/services/T0000TEST/B0000TEST/clustertestclustertest",
-  // Set, so the program needs no @pulumi/random provider (its module is not served to build one).
+  // Both set, so the program declares no @pulumi/random resource (its provider's module is not served to build one).
   grafanaAdminPassword: "cluster-test-admin-password",
+  grafanaSecretKey: "clusterTestGrafanaSecretKey0123456789",
   postgresPassword: "cluster-test-postgres-password",
 };
 
