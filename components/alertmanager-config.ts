@@ -41,7 +41,7 @@ export interface SlackConfigYaml {
   send_resolved: boolean;
   title: string;
   title_link?: string;
-  pretext?: string;
+  message_text?: string;
   text: string;
   color: string;
 }
@@ -137,8 +137,9 @@ function slackReceiver(ch: SlackChannel, base: string | undefined): ReceiverYaml
         send_resolved: true,
         title: TITLE,
         ...(base ? { title_link: `${base}/#/alerts?receiver={{ .Receiver | urlquery }}` } : {}),
-        // Pretext is the line above the attachment: the mention is the first thing the channel sees.
-        ...(ch.mention ? { pretext: ch.mention } : {}),
+        // The message's top-level text (0.34+), the one place Slack turns <!channel> into a mention; in an
+        // attachment (pretext, text) it would show as plain text and notify no one.
+        ...(ch.mention ? { message_text: ch.mention } : {}),
         text: TEXT,
         color: COLOR,
       },

@@ -51,6 +51,12 @@ describe("receivers", () => {
     expect([...channels].sort()).toEqual([...SEED_CHANNELS].sort());
   });
 
+  test("the critical receiver's <!channel> is the message's top-level text, where Slack makes it a mention", () => {
+    const critical = withHeartbeat().receivers.find((r) => r.name === "slack-critical")!.slack_configs![0];
+    expect(critical.message_text).toBe("<!channel>");
+    expect(JSON.stringify({ ...critical, message_text: undefined })).not.toContain("<!channel>");
+  });
+
   test("<!channel> appears only in the critical receiver", () => {
     for (const r of withHeartbeat().receivers) {
       expect({ receiver: r.name, mentions: JSON.stringify(r).includes("<!channel>") }).toEqual({

@@ -12,7 +12,7 @@
 import { readFileSync, readdirSync } from "node:fs";
 import * as path from "node:path";
 import { load } from "js-yaml";
-import { CRITICAL_CHANNEL, MENTION } from "./harness/contract";
+import { CRITICAL_CHANNEL } from "./harness/contract";
 import { Pipeline } from "./harness/pipeline";
 import { waitFor } from "./harness/processes";
 import { RenderedStack, durationMs, renderStack } from "./harness/stack-files";
@@ -83,7 +83,7 @@ describe("uncompressed run of the drift alerts through the rendered files", () =
   it("notifies HighDriftScore in #ai-platform-drift and, with the mention, #ai-platform-critical, within its bound", () => {
     const posts = pipeline.slack.delivered({ alertname: "HighDriftScore", state: "firing" });
     expect(posts.map((p) => p.channel).sort()).toEqual([CRITICAL_CHANNEL, "#ai-platform-drift"].sort());
-    expect(posts.find((p) => p.channel === CRITICAL_CHANNEL)!.pretext).toBe(MENTION);
+    expect(posts.find((p) => p.channel === CRITICAL_CHANNEL)!.mentionsChannel).toBe(true);
     for (const p of posts) {
       // Each channel's own route decides its group_wait: the critical route's, or the drift route's (the root's).
       const bound = t.forMs + t.scrape + t.evaluation + (p.channel === CRITICAL_CHANNEL ? t.groupWait.critical : t.groupWait.drift);

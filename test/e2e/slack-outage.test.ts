@@ -5,7 +5,7 @@
  * until the group's next flush. Slack fails here until a whole flush has given up, so the message can only arrive
  * through the retry at a later flush, after Slack recovers: once per channel, nothing lost, nothing doubled.
  */
-import { CRITICAL_CHANNEL, MENTION } from "./harness/contract";
+import { CRITICAL_CHANNEL } from "./harness/contract";
 import { SlackPost } from "./harness/fake-slack";
 import { Pipeline } from "./harness/pipeline";
 import { sleep, waitFor } from "./harness/processes";
@@ -65,7 +65,7 @@ describe("Slack failing for a while", () => {
     const ok = posts.filter((p) => p.status === 200 && p.alertname === "HighDriftScore" && p.state === "firing");
     expect(ok.map((p) => p.channel).sort()).toEqual([CRITICAL_CHANNEL, DRIFT_CHANNEL].sort());
     for (const p of ok) expect(p.at).toBeGreaterThanOrEqual(recoveredAt);
-    expect(ok.find((p) => p.channel === CRITICAL_CHANNEL)!.pretext).toBe(MENTION);
+    expect(ok.find((p) => p.channel === CRITICAL_CHANNEL)!.mentionsChannel).toBe(true);
   });
 
   it("then sends the resolved message once per channel", () => {

@@ -2,6 +2,7 @@
  * A stand-in for Slack's incoming webhooks: records every POST (when, what it answered, the parsed message) and can
  * be told to fail with HTTP 500 for a while, as Slack does in an outage.
  */
+import { MENTION } from "./contract";
 import { LoopbackServer, readBody, serve } from "./http";
 
 export interface SlackPost {
@@ -15,6 +16,11 @@ export interface SlackPost {
   readonly title: string;
   readonly pretext: string;
   readonly text: string;
+  /**
+   * Whether Slack would notify the channel: it turns `<!channel>` into a mention in the message's top-level `text`,
+   * not inside an attachment (where it shows as plain text).
+   */
+  readonly mentionsChannel: boolean;
   /** Parsed from the title `[FIRING:1] Alert on service` / `[RESOLVED] Alert on service`. */
   readonly state: "firing" | "resolved" | "unknown";
   readonly alertname: string;
@@ -25,6 +31,7 @@ const TITLE = /^\[(FIRING|RESOLVED)(?::\d+)?\] (\S+)(?: on (\S+))?$/;
 
 interface SlackBody {
   channel?: string;
+  text?: string;
   attachments?: { title?: string; pretext?: string; text?: string }[];
 }
 
@@ -46,6 +53,7 @@ export function parseSlackPost(at: number, path: string, status: number, body: s
     title,
     pretext: attachment.pretext ?? "",
     text: attachment.text ?? "",
+    mentionsChannel: (parsed.text ?? "").includes(MENTION),
     state: m ? (m[1] === "FIRING" ? "firing" : "resolved") : "unknown",
     alertname: m?.[2] ?? "",
     service: m?.[3] ?? "",
