@@ -39,7 +39,21 @@ async function queueSize(metricsUrl: string): Promise<number> {
     .reduce((sum, l) => sum + Number(l.split(" ").pop()), 0);
 }
 
+/**
+ * Another test file (jest runs two at once) may bind a port between its choice here and the collector's bind: such a
+ * start is tried again with new ports, at most twice.
+ */
 async function outage(stack: "prod" | "dev", name: string): Promise<Run> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await outageOnce(stack, name);
+    } catch (e) {
+      if (attempt >= 3 || !/address already in use/.test((e as Error).message)) throw e;
+    }
+  }
+}
+
+async function outageOnce(stack: "prod" | "dev", name: string): Promise<Run> {
   const dir = mkdtempSync(path.join(tmpdir(), `e2e-outage-${stack}-`));
   const rendered = renderTraceConfigs(stack);
   const sink = await OtlpLogSink.start();

@@ -166,8 +166,13 @@ function assertLoopbackOnly(tree: unknown, file: string, at = ""): void {
  * Everything else (receivers and their protocols, the memory limiter, batching, the exporters' TLS and paths, Badger's
  * TTL and `ephemeral: false`, telemetry levels) is what the cluster runs.
  */
+/**
+ * Ports handed out in this process so far: two runs side by side (the outage test runs prod and dev at once) would
+ * otherwise be offered the same just-released port and collide at bind.
+ */
+const taken = new Set<number>();
+
 export async function loopbackTraceConfigs(rendered: RenderedTraceConfigs, opts: { dir: string; lokiAddress: string }): Promise<LoopbackTraceConfigs> {
-  const taken = new Set<number>();
   const jaeger = load(rendered.jaegerYaml) as ConfigTree;
   const collector = load(rendered.collectorYaml) as ConfigTree;
 
