@@ -1,7 +1,8 @@
 /**
- * config.yaml for the OpenTelemetry Collector contrib 0.158 (COLLECTOR_RELEASE): the seed's receivers on every interface, memory limiter,
- * Kubernetes and resource attributes and batching in that order, traces to Jaeger over OTLP gRPC, logs to Loki's OTLP
- * endpoint, metrics on a Prometheus endpoint, health check and internal metrics for the probes and the scrape.
+ * config.yaml for the OpenTelemetry Collector contrib 0.158 (COLLECTOR_RELEASE): the seed's receivers on every
+ * interface, memory limiter, Kubernetes and resource attributes and batching in that order, traces to Jaeger over
+ * OTLP gRPC, logs to Loki's OTLP endpoint, metrics on a Prometheus endpoint, health check and internal metrics for the
+ * probes and the scrape; durable exporter queues in prod.
  *
  * Component type names follow the 0.146+ naming (`otlp_grpc`, `otlp_http`, `k8s_attributes`): the pinned image
  * accepts the old names only as deprecated aliases, and older images reject the new ones.
