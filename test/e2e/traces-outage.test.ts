@@ -14,6 +14,8 @@ import { loopbackTraceConfigs, OtlpLogSink, renderTraceConfigs } from "./harness
 import { Upstream, runTelemetrygen } from "./harness/upstream-process";
 
 const LOOPBACK = "127.0.0.1";
+/** Every run's cleanup, registered as soon as it has processes: afterAll stops them whatever failed. */
+const cleanups: (() => Promise<void>)[] = [];
 const TRACES = 20;
 
 interface Run {
@@ -75,6 +77,7 @@ async function outageOnce(stack: "prod" | "dev", name: string): Promise<Run> {
     await sink.close();
     rmSync(dir, { recursive: true, force: true });
   };
+  cleanups.push(stop);
   try {
     await jaeger.start();
     await collector.start();
@@ -104,11 +107,15 @@ let prod: Run;
 let dev: Run;
 
 beforeAll(async () => {
-  [prod, dev] = await Promise.all([outage("prod", "e2e-outage-prod"), outage("dev", "e2e-outage-dev")]);
+  // allSettled: a failed run must not leave the other one running unobserved.
+  const [p, d] = await Promise.allSettled([outage("prod", "e2e-outage-prod"), outage("dev", "e2e-outage-dev")]);
+  if (p.status === "rejected") throw p.reason;
+  if (d.status === "rejected") throw d.reason;
+  [prod, dev] = [p.value, d.value];
 }, 240_000);
 
 afterAll(async () => {
-  await Promise.allSettled([prod?.stop(), dev?.stop()]);
+  await Promise.allSettled(cleanups.map((stop) => stop()));
 });
 
 test("prod: every span sent while Jaeger was down arrives, though the collector restarted in between", () => {
