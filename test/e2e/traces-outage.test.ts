@@ -5,13 +5,12 @@
  * every span sent during the outage reaches Jaeger. The negative control runs the dev config, whose queue is in
  * memory: the restart loses what was queued. Both run the rendered configs through `loopbackTraceConfigs`.
  */
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { upstreamBinary } from "../../scripts/upstream/layout";
 import { sleep, waitFor } from "./harness/processes";
 import { loopbackTraceConfigs, OtlpLogSink, renderTraceConfigs } from "./harness/trace-files";
-import { Upstream, runTelemetrygen } from "./harness/upstream-process";
+import { runTelemetrygen, traceBackends } from "./harness/upstream-process";
 
 const LOOPBACK = "127.0.0.1";
 /** Every run's cleanup, registered as soon as it has processes: afterAll stops them whatever failed. */
@@ -60,15 +59,8 @@ async function outageOnce(stack: "prod" | "dev", name: string): Promise<Run> {
   const rendered = renderTraceConfigs(stack);
   const sink = await OtlpLogSink.start();
   const configs = await loopbackTraceConfigs(rendered, { dir, lokiAddress: sink.address });
-  const jaegerFile = path.join(dir, "jaeger.yaml");
-  const collectorFile = path.join(dir, "otelcol.yaml");
-  writeFileSync(jaegerFile, configs.jaegerYaml);
-  writeFileSync(collectorFile, configs.collectorYaml);
-  const jp = configs.jaegerPorts;
+  const { jaeger, collector, jaegerQuery: query } = traceBackends(configs, dir);
   const cp = configs.collectorPorts;
-  const query = `http://${LOOPBACK}:${jp["extensions.jaeger_query.http"]}`;
-  const jaeger = new Upstream("jaeger", upstreamBinary("jaeger"), [`--config=${jaegerFile}`], `http://${LOOPBACK}:${jp["extensions.healthcheckv2.http"]}/status`, path.join(dir, "jaeger.log"));
-  const collector = new Upstream("otelcol", upstreamBinary("otelcol"), [`--config=${collectorFile}`], `http://${LOOPBACK}:${cp["extensions.health_check"]}/`, path.join(dir, "otelcol.log"));
   const metricsUrl = `http://${LOOPBACK}:${cp["service.telemetry.metrics.readers.0.pull.exporter.prometheus"]}/metrics`;
   const otlp = `${LOOPBACK}:${cp["receivers.otlp.protocols.grpc"]}`;
   const send = (service: string) => runTelemetrygen(["traces", "--otlp-insecure", "--otlp-endpoint", otlp, "--traces", String(TRACES), "--service", service]);

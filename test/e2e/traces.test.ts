@@ -12,15 +12,14 @@
 
 import { randomBytes } from "node:crypto";
 import { createSocket } from "node:dgram";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { load } from "js-yaml";
-import { upstreamBinary } from "../../scripts/upstream/layout";
 import { CLUSTER_ATTRIBUTE, ENVIRONMENT_ATTRIBUTE } from "../../components/otel-collector-config";
 import { batchBinary, emitBatchBinary, emitBatchCompact, JaegerBatch, postSpansGrpc } from "./harness/jaeger-thrift";
 import { sleep, waitFor } from "./harness/processes";
-import { Upstream, runTelemetrygen } from "./harness/upstream-process";
+import { Upstream, runTelemetrygen, traceBackends } from "./harness/upstream-process";
 import { OTLP_LOG_LABELS } from "../../components/otel-collector-config";
 import { ConfigTree, decodeOtlpLogs, LoopbackTraceConfigs, loopbackTraceConfigs, OtlpLogSink, RenderedTraceConfigs, renderTraceConfigs } from "./harness/trace-files";
 
@@ -271,19 +270,8 @@ beforeAll(async () => {
   rendered = renderTraceConfigs(STACK);
   sink = await OtlpLogSink.start();
   configs = await loopbackTraceConfigs(rendered, { dir, lokiAddress: sink.address });
-  const jaegerFile = path.join(dir, "jaeger.yaml");
-  const collectorFile = path.join(dir, "otelcol.yaml");
-  writeFileSync(jaegerFile, configs.jaegerYaml);
-  writeFileSync(collectorFile, configs.collectorYaml);
-
-  const jp = configs.jaegerPorts;
+  ({ jaeger, collector, jaegerQuery } = traceBackends(configs, dir));
   const cp = configs.collectorPorts;
-  jaegerQuery = `http://${LOOPBACK}:${jp["extensions.jaeger_query.http"]}`;
-  const jaegerHealth = `http://${LOOPBACK}:${jp["extensions.healthcheckv2.http"]}${configs.jaeger.extensions.healthcheckv2.http.status.path}`;
-  // The rendered config turns jaeger_query's self-tracing off, so Jaeger needs nothing outside its file.
-  jaeger = new Upstream("jaeger", upstreamBinary("jaeger"), [`--config=${jaegerFile}`], jaegerHealth, path.join(dir, "jaeger.log"));
-  const collectorHealth = `http://${LOOPBACK}:${cp["extensions.health_check"]}${configs.collector.extensions.health_check.path}`;
-  collector = new Upstream("otelcol", upstreamBinary("otelcol"), [`--config=${collectorFile}`], collectorHealth, path.join(dir, "otelcol.log"));
   await jaeger.start();
   await collector.start();
 

@@ -1,8 +1,12 @@
 /** The collector and Jaeger as child processes of a test, and telemetrygen runs. */
 import { ChildProcess, execFile, spawn } from "node:child_process";
-import { closeSync, existsSync, openSync, readFileSync } from "node:fs";
+import { closeSync, existsSync, openSync, readFileSync, writeFileSync } from "node:fs";
+import * as path from "node:path";
 import { upstreamBinary } from "../../../scripts/upstream/layout";
 import { waitFor } from "./processes";
+import { LoopbackTraceConfigs } from "./trace-files";
+
+const LOOPBACK = "127.0.0.1";
 
 /**
  * A long-running upstream program, ready when its health URL answers 200. Not `Daemon`: that one probes
@@ -84,3 +88,24 @@ export function runTelemetrygen(args: readonly string[]): Promise<string> {
   });
 }
 
+
+/**
+ * Jaeger and the collector for loopback configs: their files written into `dir`, each ready when its rendered health
+ * endpoint answers (not yet started).
+ */
+export function traceBackends(configs: LoopbackTraceConfigs, dir: string): { jaeger: Upstream; collector: Upstream; jaegerQuery: string } {
+  const jaegerFile = path.join(dir, "jaeger.yaml");
+  const collectorFile = path.join(dir, "otelcol.yaml");
+  writeFileSync(jaegerFile, configs.jaegerYaml);
+  writeFileSync(collectorFile, configs.collectorYaml);
+  const jp = configs.jaegerPorts;
+  const cp = configs.collectorPorts;
+  const jaegerHealth = `http://${LOOPBACK}:${jp["extensions.healthcheckv2.http"]}${configs.jaeger.extensions.healthcheckv2.http.status.path}`;
+  const collectorHealth = `http://${LOOPBACK}:${cp["extensions.health_check"]}${configs.collector.extensions.health_check.path}`;
+  return {
+    // The rendered config turns jaeger_query's self-tracing off, so Jaeger needs nothing outside its file.
+    jaeger: new Upstream("jaeger", upstreamBinary("jaeger"), [`--config=${jaegerFile}`], jaegerHealth, path.join(dir, "jaeger.log")),
+    collector: new Upstream("otelcol", upstreamBinary("otelcol"), [`--config=${collectorFile}`], collectorHealth, path.join(dir, "otelcol.log")),
+    jaegerQuery: `http://${LOOPBACK}:${jp["extensions.jaeger_query.http"]}`,
+  };
+}
