@@ -4,13 +4,19 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, parseStackConfig } from "./config/parse";
-import { StackSettings } from "./config/schema";
+import { SLACK_CHANNEL_KEYS, SecretValues, SlackChannelKey, StackSettings, slackWebhookKey } from "./config/schema";
 
 export { ConfigError };
 export type { StackSettings };
 
+/** The Slack credentials of the chosen `slack.mode`, each a Pulumi secret. */
+export type SlackCredentials =
+  | { readonly mode: "bot-token"; readonly botToken: pulumi.Output<string> }
+  | { readonly mode: "webhook-per-channel"; readonly webhookUrls: Readonly<Record<SlackChannelKey, pulumi.Output<string>>> }
+  | { readonly mode: "legacy-webhook"; readonly webhookUrl: pulumi.Output<string> };
+
 export interface StackSecrets {
-  readonly slackWebhookUrl: pulumi.Output<string>;
+  readonly slack: SlackCredentials;
   readonly grafanaAdminPassword?: pulumi.Output<string>;
   readonly grafanaSecretKey?: pulumi.Output<string>;
   readonly heartbeatUrl?: pulumi.Output<string>;
@@ -26,6 +32,19 @@ export interface StackConfig extends StackSettings {
 
 const asSecret = (value: string | undefined) => (value === undefined ? undefined : pulumi.secret(value));
 
+/** Validation has made sure the mode's credentials are present. */
+function slackCredentials(mode: StackSettings["slack"]["mode"], secrets: SecretValues): SlackCredentials {
+  const present = (value: string | undefined) => pulumi.secret(value as string);
+  switch (mode) {
+    case "bot-token":
+      return { mode, botToken: present(secrets.slackBotToken) };
+    case "webhook-per-channel":
+      return { mode, webhookUrls: Object.fromEntries(SLACK_CHANNEL_KEYS.map((c) => [c, present(secrets[slackWebhookKey(c)])])) as Record<SlackChannelKey, pulumi.Output<string>> };
+    case "legacy-webhook":
+      return { mode, webhookUrl: present(secrets.slackWebhookUrl) };
+  }
+}
+
 /** Reads and validates the stack's config; throws a ConfigError listing every problem. */
 export function loadStackConfig(): StackConfig {
   const { settings, secrets } = parseStackConfig(pulumi.runtime.allConfig());
@@ -33,7 +52,7 @@ export function loadStackConfig(): StackConfig {
     ...settings,
     environment: pulumi.getStack(),
     secrets: {
-      slackWebhookUrl: pulumi.secret(secrets.slackWebhookUrl),
+      slack: slackCredentials(settings.slack.mode, secrets),
       grafanaAdminPassword: asSecret(secrets.grafanaAdminPassword),
       grafanaSecretKey: asSecret(secrets.grafanaSecretKey),
       heartbeatUrl: asSecret(secrets.heartbeatUrl),

@@ -3,6 +3,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { loadStackConfig } from "./config";
+import { LEGACY_SLACK_NOTICE } from "./config/schema";
 import { buildDashboards } from "./dashboards";
 import { Alertmanager } from "./components/alertmanager";
 import { DcgmExporter } from "./components/dcgm-exporter";
@@ -57,7 +58,7 @@ const alertmanager = new Alertmanager("alertmanager", {
   settings: config.alertmanager,
   storageClass: config.storageClass,
   image: imageFor("alertmanager", config.images),
-  slackWebhookUrl: config.secrets.slackWebhookUrl,
+  slack: config.secrets.slack,
   heartbeatUrl: config.secrets.heartbeatUrl,
   protect: config.protectData,
 });
@@ -116,6 +117,7 @@ if (config.gpu.deployDcgmExporter) {
 if (config.redis.enabled) {
   new RedisExporter("redis-exporter", { namespace: servers, settings: config.redis, image: imageFor("redisExporter", config.images), password: config.secrets.redisPassword });
 }
+if (config.slack.mode === "legacy-webhook") pulumi.log.warn(LEGACY_SLACK_NOTICE);
 if (config.postgres.enabled) {
   if (!config.secrets.postgresPassword) {
     pulumi.log.warn(

@@ -1,9 +1,17 @@
 /**
  * alertmanager.yml from the typed routes in `rules/routes.ts`. Pure: no Pulumi, no file access.
  *
- * Secrets stay out of the file (it lives in a ConfigMap): the Slack webhook URL is read by Alertmanager from
- * `global.slack_api_url_file`, the heartbeat URL from the webhook's `url_file`, both mounted from a Secret and read
- * at each notification, so rotating the Secret needs no restart.
+ * Secrets stay out of the file (it lives in a ConfigMap): the Slack bot token or webhook URLs and the heartbeat URL
+ * are files mounted from a Secret and read at each notification, so rotating the Secret needs no restart.
+ *
+ * Slack, per `slack.mode`:
+ * - bot-token: every receiver posts with chat.postMessage to its channel, the token as bearer credentials, and
+ *   `update_message` turns the resolved notification into an edit of the firing message (chat.update), so a group's
+ *   firing and resolved stay one message. Alertmanager 0.34 allows update_message only with `api_url` exactly
+ *   chat.postMessage and the token in `http_config.authorization` (its `app_token_file` form rejects it), and sends
+ *   the update to https://slack.com/api/chat.update whatever the URL, so this mode always talks to slack.com.
+ * - webhook-per-channel: each receiver reads its channel's webhook from its own file (`api_url_file`).
+ * - legacy-webhook: one URL for all (`global.slack_api_url_file`); only a legacy integration honours `channel`.
  *
  * The tests check the file as rendered with amtool and run it in Alertmanager, both of the pinned release built from
  * its Go module (scripts/upstream).
@@ -21,15 +29,40 @@ import {
   SlackChannel,
   routeTree,
 } from "../rules/routes";
+import { SLACK_CHANNEL_KEYS, SlackChannelKey } from "../config/schema";
 
 /** Where the Alertmanager component is expected to mount its Secret; the file names are the Secret's keys. */
 export const ALERTMANAGER_SECRET_DIR = "/etc/alertmanager/secrets";
+export const SLACK_BOT_TOKEN_KEY = "slack-bot-token";
+/** The Secret key of one channel's webhook URL (webhook-per-channel). */
+export const slackChannelWebhookKey = (channel: SlackChannelKey) => `slack-webhook-${channel}`;
+/** The Secret key of the one legacy webhook URL. */
 export const SLACK_WEBHOOK_URL_KEY = "slack-webhook-url";
 export const HEARTBEAT_URL_KEY = "heartbeat-url";
+/** The Web API method the bot posts with; Alertmanager 0.34 requires exactly this URL for update_message. */
+export const SLACK_POST_MESSAGE_URL = "https://slack.com/api/chat.postMessage";
+
+/** Where Alertmanager reads its Slack credentials, per mode (absolute paths in the container). */
+export type SlackDelivery =
+  | { readonly mode: "bot-token"; readonly tokenFile: string }
+  | { readonly mode: "webhook-per-channel"; readonly webhookUrlFiles: Readonly<Record<SlackChannelKey, string>> }
+  | { readonly mode: "legacy-webhook"; readonly webhookUrlFile: string };
+
+/** The files of a mode under `dir`, named by the Secret keys the component writes. */
+export function slackDeliveryFiles(mode: SlackDelivery["mode"], dir: string = ALERTMANAGER_SECRET_DIR): SlackDelivery {
+  switch (mode) {
+    case "bot-token":
+      return { mode, tokenFile: `${dir}/${SLACK_BOT_TOKEN_KEY}` };
+    case "webhook-per-channel":
+      return { mode, webhookUrlFiles: Object.fromEntries(SLACK_CHANNEL_KEYS.map((c) => [c, `${dir}/${slackChannelWebhookKey(c)}`])) as Record<SlackChannelKey, string> };
+    case "legacy-webhook":
+      return { mode, webhookUrlFile: `${dir}/${SLACK_WEBHOOK_URL_KEY}` };
+  }
+}
 
 export interface AlertmanagerConfigArgs {
-  /** Absolute path, in the Alertmanager container, of the file holding the Slack incoming-webhook URL. */
-  readonly slackWebhookUrlFile: string;
+  /** How and with which credential files Alertmanager posts to Slack. */
+  readonly slack: SlackDelivery;
   /** Absolute path of the file holding the heartbeat (dead man's switch) URL. Default: none, Watchdog is dropped. */
   readonly heartbeatUrlFile?: string;
   /** The Alertmanager UI as users reach it; Slack titles link there. Default: Alertmanager's `--web.external-url`. */
@@ -38,6 +71,10 @@ export interface AlertmanagerConfigArgs {
 
 export interface SlackConfigYaml {
   channel: string;
+  api_url?: string;
+  api_url_file?: string;
+  http_config?: { authorization: { type: "Bearer"; credentials_file: string } };
+  update_message?: boolean;
   send_resolved: boolean;
   title: string;
   title_link?: string;
@@ -77,7 +114,7 @@ export interface InhibitRuleYaml {
 }
 
 export interface AlertmanagerConfig {
-  global: { resolve_timeout: string; slack_api_url_file: string };
+  global: { resolve_timeout: string; slack_api_url_file?: string };
   route: RouteYaml;
   inhibit_rules: InhibitRuleYaml[];
   receivers: ReceiverYaml[];
@@ -96,8 +133,11 @@ const TEXT = [
 ].join("\n");
 const COLOR = '{{ if eq .Status "resolved" }}good{{ else if eq .CommonLabels.severity "critical" }}danger{{ else }}warning{{ end }}';
 
+/** A mention pages the channel when the group fires; its resolution is posted (or edited in) without one. */
+const mentionWhenFiring = (mention: string) => `{{ if eq .Status "firing" }}${mention}{{ end }}`;
+
 /** The Go templates of the Slack messages, exposed so tests can render them with `amtool template render`. */
-export const SLACK_TEMPLATES = { title: TITLE, text: TEXT, color: COLOR } as const;
+export const SLACK_TEMPLATES = { title: TITLE, text: TEXT, color: COLOR, mention: mentionWhenFiring } as const;
 
 const LABEL_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
@@ -110,7 +150,31 @@ export function formatMatcher(m: Matcher): string {
 
 function requireAbsolutePath(key: string, value: string): void {
   const ok = posix.isAbsolute(value) && posix.normalize(value) === value && !/[\s\0]/.test(value) && !value.endsWith("/");
-  if (!ok) throw new Error(`${key} must be a normalized absolute file path such as ${ALERTMANAGER_SECRET_DIR}/${SLACK_WEBHOOK_URL_KEY}, got "${value}"`);
+  if (!ok) throw new Error(`${key} must be a normalized absolute file path such as ${ALERTMANAGER_SECRET_DIR}/${SLACK_BOT_TOKEN_KEY}, got "${value}"`);
+}
+
+/** Every credential file of a delivery, by the argument key that names it. */
+function slackFiles(slack: SlackDelivery): [string, string][] {
+  switch (slack.mode) {
+    case "bot-token":
+      return [["slack.tokenFile", slack.tokenFile]];
+    case "webhook-per-channel":
+      return SLACK_CHANNEL_KEYS.map((c) => [`slack.webhookUrlFiles.${c}`, slack.webhookUrlFiles[c]]);
+    case "legacy-webhook":
+      return [["slack.webhookUrlFile", slack.webhookUrlFile]];
+  }
+}
+
+/** The credential part of one receiver's slack_config. */
+function slackCredentials(slack: SlackDelivery, channel: SlackChannelKey): Partial<SlackConfigYaml> {
+  switch (slack.mode) {
+    case "bot-token":
+      return { api_url: SLACK_POST_MESSAGE_URL, http_config: { authorization: { type: "Bearer", credentials_file: slack.tokenFile } }, update_message: true };
+    case "webhook-per-channel":
+      return { api_url_file: slack.webhookUrlFiles[channel] };
+    case "legacy-webhook":
+      return {};
+  }
 }
 
 /** The validated external URL without a trailing slash, or undefined. */
@@ -128,18 +192,19 @@ function externalBase(value: string | undefined): string | undefined {
   return url.href.replace(/\/+$/, "");
 }
 
-function slackReceiver(ch: SlackChannel, base: string | undefined): ReceiverYaml {
+function slackReceiver(key: SlackChannelKey, ch: SlackChannel, slack: SlackDelivery, base: string | undefined): ReceiverYaml {
   return {
     name: ch.receiver,
     slack_configs: [
       {
         channel: ch.channel,
+        ...slackCredentials(slack, key),
         send_resolved: true,
         title: TITLE,
         ...(base ? { title_link: `${base}/#/alerts?receiver={{ .Receiver | urlquery }}` } : {}),
         // The message's top-level text (0.34+), the one place Slack turns <!channel> into a mention; in an
         // attachment (pretext, text) it would show as plain text and notify no one.
-        ...(ch.mention ? { message_text: ch.mention } : {}),
+        ...(ch.mention ? { message_text: mentionWhenFiring(ch.mention) } : {}),
         text: TEXT,
         color: COLOR,
       },
@@ -161,12 +226,12 @@ function routeYaml(node: RouteNode, root: boolean): RouteYaml {
 }
 
 export function buildAlertmanagerConfig(args: AlertmanagerConfigArgs): AlertmanagerConfig {
-  requireAbsolutePath("slackWebhookUrlFile", args.slackWebhookUrlFile);
+  const files = slackFiles(args.slack);
+  for (const [key, file] of files) requireAbsolutePath(key, file);
   if (args.heartbeatUrlFile !== undefined) {
     requireAbsolutePath("heartbeatUrlFile", args.heartbeatUrlFile);
-    if (args.heartbeatUrlFile === args.slackWebhookUrlFile) {
-      throw new Error(`heartbeatUrlFile must differ from slackWebhookUrlFile, got "${args.heartbeatUrlFile}" for both`);
-    }
+    const same = files.find(([, file]) => file === args.heartbeatUrlFile);
+    if (same) throw new Error(`heartbeatUrlFile must differ from ${same[0]}, got "${args.heartbeatUrlFile}" for both`);
   }
   const base = externalBase(args.externalUrl);
   const heartbeat = args.heartbeatUrlFile !== undefined;
@@ -181,14 +246,14 @@ export function buildAlertmanagerConfig(args: AlertmanagerConfigArgs): Alertmana
     : { name: BLACKHOLE_RECEIVER };
 
   return {
-    global: { resolve_timeout: "5m", slack_api_url_file: args.slackWebhookUrlFile },
+    global: { resolve_timeout: "5m", ...(args.slack.mode === "legacy-webhook" ? { slack_api_url_file: args.slack.webhookUrlFile } : {}) },
     route: routeYaml(routeTree({ heartbeat }), true),
     inhibit_rules: INHIBIT_RULES.map((r) => ({
       source_matchers: r.source.map(formatMatcher),
       target_matchers: r.target.map(formatMatcher),
       equal: [...r.equal],
     })),
-    receivers: [...Object.values(CHANNELS).map((ch) => slackReceiver(ch, base)), watchdogReceiver],
+    receivers: [...SLACK_CHANNEL_KEYS.map((key) => slackReceiver(key, CHANNELS[key], args.slack, base)), watchdogReceiver],
   };
 }
 

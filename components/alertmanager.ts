@@ -1,12 +1,21 @@
 /**
  * Alertmanager: a StatefulSet with silences and the notification log on a claim, alertmanager.yml in a ConfigMap,
- * the Slack webhook (and heartbeat) URLs in a Secret mounted as files. Replicas above one form a gossip cluster
+ * the Slack credentials of the chosen mode (and the heartbeat URL) in a Secret mounted as files. Replicas above one form a gossip cluster
  * through the headless Service; Prometheus sends every alert to every pod.
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { StackSettings } from "../config/schema";
-import { ALERTMANAGER_SECRET_DIR, HEARTBEAT_URL_KEY, SLACK_WEBHOOK_URL_KEY, alertmanagerYaml } from "./alertmanager-config";
+import type { SlackCredentials } from "../config";
+import { SLACK_CHANNEL_KEYS, StackSettings } from "../config/schema";
+import {
+  ALERTMANAGER_SECRET_DIR,
+  HEARTBEAT_URL_KEY,
+  SLACK_BOT_TOKEN_KEY,
+  SLACK_WEBHOOK_URL_KEY,
+  alertmanagerYaml,
+  slackChannelWebhookKey,
+  slackDeliveryFiles,
+} from "./alertmanager-config";
 import { ImageSpec, imageTag } from "./images";
 import { ALERT_RESEND_DELAY } from "./prometheus-config";
 import {
@@ -33,10 +42,23 @@ export interface AlertmanagerArgs {
   readonly settings: StackSettings["alertmanager"];
   readonly storageClass: string;
   readonly image: ImageSpec;
-  readonly slackWebhookUrl: pulumi.Output<string>;
+  /** The Slack credentials of `slack.mode`, each a secret; they go into the Secret only. */
+  readonly slack: SlackCredentials;
   /** Dead man's switch for the Watchdog alert; without it Watchdog is dropped. */
   readonly heartbeatUrl?: pulumi.Output<string>;
   readonly protect: boolean;
+}
+
+/** The Secret's keys and values for a mode; the keys are the file names alertmanager.yml reads. */
+export function slackSecretData(slack: SlackCredentials): Record<string, pulumi.Output<string>> {
+  switch (slack.mode) {
+    case "bot-token":
+      return { [SLACK_BOT_TOKEN_KEY]: slack.botToken };
+    case "webhook-per-channel":
+      return Object.fromEntries(SLACK_CHANNEL_KEYS.map((c) => [slackChannelWebhookKey(c), slack.webhookUrls[c]]));
+    case "legacy-webhook":
+      return { [SLACK_WEBHOOK_URL_KEY]: slack.webhookUrl };
+  }
 }
 
 /** Cluster flags: gossip with every peer when replicated, gossip off (empty listen address) when alone. */
@@ -66,7 +88,7 @@ export class Alertmanager extends pulumi.ComponentResource {
         metadata: { name: `${spec.name}-secrets`, namespace: ns, labels },
         type: "Opaque",
         stringData: {
-          [SLACK_WEBHOOK_URL_KEY]: args.slackWebhookUrl,
+          ...slackSecretData(args.slack),
           ...(args.heartbeatUrl ? { [HEARTBEAT_URL_KEY]: args.heartbeatUrl } : {}),
         },
       },
@@ -75,7 +97,7 @@ export class Alertmanager extends pulumi.ComponentResource {
 
     const configData = {
       "alertmanager.yml": alertmanagerYaml({
-        slackWebhookUrlFile: `${ALERTMANAGER_SECRET_DIR}/${SLACK_WEBHOOK_URL_KEY}`,
+        slack: slackDeliveryFiles(args.slack.mode),
         ...(args.heartbeatUrl ? { heartbeatUrlFile: `${ALERTMANAGER_SECRET_DIR}/${HEARTBEAT_URL_KEY}` } : {}),
         externalUrl,
       }),
@@ -140,7 +162,7 @@ export class Alertmanager extends pulumi.ComponentResource {
               ],
               volumes: [
                 { name: "config", configMap: { name: configMap.metadata.name } },
-                // Readable by the pod's group only (fsGroup); the webhook URL is re-read on every notification.
+                // Readable by the pod's group only (fsGroup); the Slack credentials are re-read on every notification.
                 { name: "secrets", secret: { secretName: secret.metadata.name, defaultMode: 0o440 } },
               ],
             },

@@ -3,7 +3,16 @@
  * Every problem is collected; nothing is returned unless the whole config is valid.
  */
 import { Field, Problem, durationSeconds, quantityValue, readField, unknownKeyProblem } from "./fields";
-import { CONFIG_NAMESPACE, SecretValues, StackSettings, stackSchema, TopLevelKey } from "./schema";
+import {
+  CONFIG_NAMESPACE,
+  SECRET_KEYS,
+  SLACK_WEBHOOK_KEYS,
+  SecretValues,
+  SlackMode,
+  StackSettings,
+  TopLevelKey,
+  stackSchema,
+} from "./schema";
 
 export interface ParsedConfig {
   readonly settings: StackSettings;
@@ -55,14 +64,45 @@ export function parseStackConfig(raw: Readonly<Record<string, unknown>>): Parsed
   if (problems.length === 0) crossChecks(values as unknown as StackSettings & SecretValues, problems);
   if (problems.length > 0) throw new ConfigError(problems);
 
-  const { slackWebhookUrl, grafanaAdminPassword, grafanaSecretKey, heartbeatUrl, postgresPassword, redisPassword, ...settings } = values as unknown as StackSettings &
-    SecretValues;
-  return { settings, secrets: { slackWebhookUrl, grafanaAdminPassword, grafanaSecretKey, heartbeatUrl, postgresPassword, redisPassword } };
+  const settings: Record<string, unknown> = {};
+  const secrets: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(values)) ((SECRET_KEYS as readonly string[]).includes(name) ? secrets : settings)[name] = value;
+  return { settings: settings as unknown as StackSettings, secrets: secrets as SecretValues };
+}
+
+/** The secret keys each Slack mode reads; a key of another mode is a mistake (a webhook where a token belongs). */
+const SLACK_MODE_KEYS: Readonly<Record<SlackMode, readonly (keyof SecretValues)[]>> = {
+  "bot-token": ["slackBotToken"],
+  "webhook-per-channel": SLACK_WEBHOOK_KEYS,
+  "legacy-webhook": ["slackWebhookUrl"],
+};
+
+/** The chosen Slack mode has every credential it needs, and no other mode's credential is set. */
+function slackChecks(c: StackSettings & SecretValues, problems: Problem[]): void {
+  const key = (path: string) => `${CONFIG_NAMESPACE}:${path}`;
+  const mode = c.slack.mode;
+  for (const name of SLACK_MODE_KEYS[mode]) {
+    if (c[name] === undefined) {
+      problems.push({ key: key(name), message: `is required with slack.mode ${JSON.stringify(mode)}; set it with pulumi config set --secret ${name} ...` });
+    }
+  }
+  for (const [other, names] of Object.entries(SLACK_MODE_KEYS)) {
+    if (other === mode) continue;
+    for (const name of names) {
+      if (c[name] !== undefined) {
+        problems.push({
+          key: key(name),
+          message: `is set, but slack.mode is ${JSON.stringify(mode)} (${name} belongs to slack.mode ${JSON.stringify(other)}); remove it with pulumi config rm ${name}, or set slack.mode`,
+        });
+      }
+    }
+  }
 }
 
 /** Rules that involve more than one key. */
-function crossChecks(c: StackSettings, problems: Problem[]): void {
+function crossChecks(c: StackSettings & SecretValues, problems: Problem[]): void {
   const key = (path: string) => `${CONFIG_NAMESPACE}:${path}`;
+  slackChecks(c, problems);
   if (c.loki.ingestionBurstSizeMB < c.loki.ingestionRateMB) {
     problems.push({
       key: key("loki.ingestionBurstSizeMB"),

@@ -218,6 +218,61 @@ export const imagesField = object(
   },
 );
 
+/**
+ * How Alertmanager reaches Slack. `bot-token`: one Slack app bot token (chat.postMessage, channel per receiver; the
+ * app must be a member of the six channels); `webhook-per-channel`: one incoming webhook per channel, since a webhook
+ * made by a Slack app posts only to the channel it was created for; `legacy-webhook`: one URL for every channel, which
+ * only Slack's retired "Incoming WebHooks" custom integration routes by the message's channel field.
+ */
+export const SLACK_MODES = ["bot-token", "webhook-per-channel", "legacy-webhook"] as const;
+export type SlackMode = (typeof SLACK_MODES)[number];
+
+/** Said at render and at deploy: the legacy mode works only with the integration Slack has retired. */
+export const LEGACY_SLACK_NOTICE =
+  `${CONFIG_NAMESPACE}:slack.mode is "legacy-webhook": every channel's alerts go to the one URL in slackWebhookUrl, and only a legacy ` +
+  `Incoming WebHooks integration honours the message's channel; a webhook made by a Slack app posts everything to its own channel. ` +
+  `Use slack.mode bot-token or webhook-per-channel`;
+
+/** The seed's six alert channels by key; rules/routes.ts names each one's Slack channel and receiver. */
+export const SLACK_CHANNEL_KEYS = ["alerts", "critical", "gpu", "drift", "budget", "infra"] as const;
+export type SlackChannelKey = (typeof SLACK_CHANNEL_KEYS)[number];
+
+/** The secret key holding the incoming webhook of one channel (`slackWebhookGpu`). */
+export function slackWebhookKey(channel: SlackChannelKey): SlackWebhookKey {
+  return `slackWebhook${channel[0].toUpperCase()}${channel.slice(1)}` as SlackWebhookKey;
+}
+export const SLACK_WEBHOOK_KEYS = [
+  "slackWebhookAlerts",
+  "slackWebhookCritical",
+  "slackWebhookGpu",
+  "slackWebhookDrift",
+  "slackWebhookBudget",
+  "slackWebhookInfra",
+] as const;
+export type SlackWebhookKey = (typeof SLACK_WEBHOOK_KEYS)[number];
+
+export const slackField = object(
+  { description: "how Alertmanager delivers to the six Slack channels" },
+  {
+    mode: oneOf(SLACK_MODES, {
+      description:
+        "bot-token (slackBotToken; the app must be in every channel), webhook-per-channel (slackWebhookAlerts ... slackWebhookInfra) or legacy-webhook (slackWebhookUrl, only for a legacy Incoming WebHooks integration)",
+      default: "bot-token",
+    }),
+  },
+);
+
+const SLACK_WEBHOOK = /^https:\/\/[^\s]+$/;
+
+function slackWebhook(channel: SlackChannelKey) {
+  return secret({
+    description: `incoming-webhook URL of the ${channel} channel's webhook (secret; slack.mode webhook-per-channel)`,
+    required: false,
+    pattern: SLACK_WEBHOOK,
+    allowed: "an https URL (set it with pulumi config set --secret)",
+  });
+}
+
 /** Every top-level key of the namespace. Order is the order of the config reference. */
 export const stackSchema = {
   clusterName: dnsLabel({ description: "cluster name, attached as the `cluster` label to series, logs and traces", default: "ai-platform" }),
@@ -242,10 +297,23 @@ export const stackSchema = {
   redis: redisField,
   postgres: postgresField,
   images: imagesField,
+  slack: slackField,
+  slackBotToken: secret({
+    description: "bot token of the Slack app that posts the alerts (secret; slack.mode bot-token)",
+    required: false,
+    pattern: /^xoxb-[0-9]+-[0-9]+-[A-Za-z0-9]+$/,
+    allowed: "a Slack bot token, xoxb-<digits>-<digits>-<letters and digits> (set it with pulumi config set --secret)",
+  }),
+  slackWebhookAlerts: slackWebhook("alerts"),
+  slackWebhookCritical: slackWebhook("critical"),
+  slackWebhookGpu: slackWebhook("gpu"),
+  slackWebhookDrift: slackWebhook("drift"),
+  slackWebhookBudget: slackWebhook("budget"),
+  slackWebhookInfra: slackWebhook("infra"),
   slackWebhookUrl: secret({
-    description: "Slack incoming-webhook URL for every alert channel (secret, required)",
-    required: true,
-    pattern: /^https:\/\/[^\s]+$/,
+    description: "one incoming-webhook URL for every channel (secret; slack.mode legacy-webhook only)",
+    required: false,
+    pattern: SLACK_WEBHOOK,
     allowed: "an https URL (set it with pulumi config set --secret)",
   }),
   grafanaAdminPassword: secret({
@@ -286,13 +354,20 @@ export type StackSchema = typeof stackSchema;
 export type TopLevelKey = keyof StackSchema;
 
 /** Keys whose values are secrets (a test checks this list against the fields marked secret). */
-export const SECRET_KEYS = ["slackWebhookUrl", "grafanaAdminPassword", "grafanaSecretKey", "heartbeatUrl", "postgresPassword", "redisPassword"] as const satisfies readonly TopLevelKey[];
+export const SECRET_KEYS = ["slackBotToken", ...SLACK_WEBHOOK_KEYS, "slackWebhookUrl", "grafanaAdminPassword", "grafanaSecretKey", "heartbeatUrl", "postgresPassword", "redisPassword"] as const satisfies readonly TopLevelKey[];
 export type SecretKey = (typeof SECRET_KEYS)[number];
 /** The parsed non-secret settings. */
 export type StackSettings = Omit<ObjectOf<StackSchema>, SecretKey>;
 /** The parsed secret values, as plain strings (only `config.ts` turns them into Pulumi secrets). */
 export interface SecretValues {
-  slackWebhookUrl: string;
+  slackBotToken?: string;
+  slackWebhookAlerts?: string;
+  slackWebhookCritical?: string;
+  slackWebhookGpu?: string;
+  slackWebhookDrift?: string;
+  slackWebhookBudget?: string;
+  slackWebhookInfra?: string;
+  slackWebhookUrl?: string;
   grafanaAdminPassword?: string;
   grafanaSecretKey?: string;
   heartbeatUrl?: string;

@@ -6,10 +6,17 @@
 import { readFileSync } from "node:fs";
 import { load } from "js-yaml";
 import { Field } from "../../config/fields";
-import { CONFIG_NAMESPACE, SECRET_KEYS, stackSchema } from "../../config/schema";
+import { CONFIG_NAMESPACE, LEGACY_SLACK_NOTICE, SECRET_KEYS, SLACK_WEBHOOK_KEYS, SlackMode, stackSchema } from "../../config/schema";
 
 /** Placeholders that pass each secret's validation and are recognisable in any output. */
 export const SECRET_PLACEHOLDERS: Record<(typeof SECRET_KEYS)[number], string> = {
+  slackBotToken: "xoxb-0000000000-0000000000-renderplaceholder",
+  slackWebhookAlerts: "https://hooks.slack.invalid/render-placeholder/alerts",
+  slackWebhookCritical: "https://hooks.slack.invalid/render-placeholder/critical",
+  slackWebhookGpu: "https://hooks.slack.invalid/render-placeholder/gpu",
+  slackWebhookDrift: "https://hooks.slack.invalid/render-placeholder/drift",
+  slackWebhookBudget: "https://hooks.slack.invalid/render-placeholder/budget",
+  slackWebhookInfra: "https://hooks.slack.invalid/render-placeholder/infra",
   slackWebhookUrl: "https://hooks.slack.invalid/render-placeholder",
   grafanaAdminPassword: "render-placeholder-password",
   grafanaSecretKey: "renderPlaceholderSecretKey0123456789",
@@ -63,6 +70,7 @@ export function parseStackFile(text: string, source: string): StackFileConfig {
       notices.push(`${key} is stored in plaintext in ${source}; store it with pulumi config set --secret ${name}`);
     }
   }
+  if (slackMode(raw) === "legacy-webhook") notices.push(LEGACY_SLACK_NOTICE);
   return { config, secretKeys, notices };
 }
 
@@ -82,10 +90,22 @@ export function readStackFile(path: string): StackFileConfig {
  * have a password (a database that trusts the role is the exception, and then the datasource's health check says so).
  */
 function neededBy(name: (typeof SECRET_KEYS)[number], raw: Record<string, unknown>): boolean {
+  const mode = slackMode(raw);
+  if (name === "slackBotToken") return mode === "bot-token";
+  if ((SLACK_WEBHOOK_KEYS as readonly string[]).includes(name)) return mode === "webhook-per-channel";
+  if (name === "slackWebhookUrl") return mode === "legacy-webhook";
   if (name !== "postgresPassword") return false;
   const pg = raw[`${CONFIG_NAMESPACE}:postgres`];
   const enabled = (typeof pg === "object" && pg !== null ? (pg as { enabled?: unknown }).enabled : undefined) ?? true;
   return enabled !== false && enabled !== "false";
+}
+
+/** The stack file's slack.mode, or the schema's default; an invalid value is reported by validation, not here. */
+export function slackMode(raw: Record<string, unknown>): SlackMode | undefined {
+  const slack = raw[`${CONFIG_NAMESPACE}:slack`];
+  const mode = typeof slack === "object" && slack !== null ? (slack as { mode?: unknown }).mode : undefined;
+  if (mode === undefined) return stackSchema.slack.defaultValue?.mode;
+  return typeof mode === "string" ? (mode as SlackMode) : undefined;
 }
 
 function isEncrypted(value: unknown): boolean {

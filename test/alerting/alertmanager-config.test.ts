@@ -2,13 +2,22 @@
 import {
   AlertmanagerConfig,
   RouteYaml,
+  SLACK_POST_MESSAGE_URL,
+  SlackDelivery,
   alertmanagerYaml,
   buildAlertmanagerConfig,
   formatMatcher,
+  slackDeliveryFiles,
 } from "../../components/alertmanager-config";
+import { SLACK_MODES } from "../../config/schema";
 
 const SLACK_FILE = "/etc/alertmanager/secrets/slack-webhook-url";
+const TOKEN_FILE = "/etc/alertmanager/secrets/slack-bot-token";
 const HEARTBEAT_FILE = "/etc/alertmanager/secrets/heartbeat-url";
+const BOT: SlackDelivery = { mode: "bot-token", tokenFile: TOKEN_FILE };
+const LEGACY: SlackDelivery = { mode: "legacy-webhook", webhookUrlFile: SLACK_FILE };
+/** Channel key -> the receiver posting to it, as the seed names them. */
+const RECEIVER_OF = { alerts: "slack-alerts", critical: "slack-critical", gpu: "slack-gpu", drift: "slack-drift", budget: "slack-budget", infra: "slack-infra" } as const;
 
 /** The seed's "Slack Channels" section, copied by hand so a rename in rules/routes.ts cannot pass unnoticed. */
 const SEED_CHANNELS = [
@@ -20,8 +29,9 @@ const SEED_CHANNELS = [
   "#ai-platform-infra",
 ];
 
-const withHeartbeat = () => buildAlertmanagerConfig({ slackWebhookUrlFile: SLACK_FILE, heartbeatUrlFile: HEARTBEAT_FILE });
-const withoutHeartbeat = () => buildAlertmanagerConfig({ slackWebhookUrlFile: SLACK_FILE });
+const withHeartbeat = (slack: SlackDelivery = BOT) => buildAlertmanagerConfig({ slack, heartbeatUrlFile: HEARTBEAT_FILE });
+const withoutHeartbeat = (slack: SlackDelivery = BOT) => buildAlertmanagerConfig({ slack });
+const everyMode = () => SLACK_MODES.map((mode) => slackDeliveryFiles(mode));
 
 function seconds(duration: string): number {
   const m = /^(\d+)(s|m|h)$/.exec(duration);
@@ -53,7 +63,7 @@ describe("receivers", () => {
 
   test("the critical receiver's <!channel> is the message's top-level text, where Slack makes it a mention", () => {
     const critical = withHeartbeat().receivers.find((r) => r.name === "slack-critical")!.slack_configs![0];
-    expect(critical.message_text).toBe("<!channel>");
+    expect(critical.message_text).toBe('{{ if eq .Status "firing" }}<!channel>{{ end }}');
     expect(JSON.stringify({ ...critical, message_text: undefined })).not.toContain("<!channel>");
   });
 
@@ -163,22 +173,55 @@ describe("inhibit rules", () => {
   });
 });
 
-describe("secrets", () => {
-  test("no URL and no inline secret field in the config, only *_file paths", () => {
-    for (const c of [withHeartbeat(), withoutHeartbeat()]) {
-      expect(allStrings(c).filter((s) => s.includes("://"))).toEqual([]);
-      expect(allKeys(c).filter((k) => ["api_url", "slack_api_url", "url"].includes(k))).toEqual([]);
-      expect(c.global.slack_api_url_file).toBe(SLACK_FILE);
+describe("slack modes", () => {
+  const slackConfigs = (c: AlertmanagerConfig) => c.receivers.flatMap((r) => (r.slack_configs ?? []).map((s) => ({ receiver: r.name, ...s })));
+
+  test("bot-token: every receiver posts with chat.postMessage, the token file as bearer credentials, editing its message on resolve", () => {
+    const c = withHeartbeat(slackDeliveryFiles("bot-token"));
+    expect(c.global.slack_api_url_file).toBeUndefined();
+    for (const s of slackConfigs(c)) {
+      expect({ receiver: s.receiver, api_url: s.api_url, http_config: s.http_config, update_message: s.update_message, api_url_file: s.api_url_file }).toEqual({
+        receiver: s.receiver,
+        api_url: "https://slack.com/api/chat.postMessage",
+        http_config: { authorization: { type: "Bearer", credentials_file: TOKEN_FILE } },
+        update_message: true,
+        api_url_file: undefined,
+      });
     }
   });
 
-  test("the YAML text holds no webhook host", () => {
-    const yaml = alertmanagerYaml({ slackWebhookUrlFile: SLACK_FILE, heartbeatUrlFile: HEARTBEAT_FILE });
-    expect(yaml).not.toMatch(/hooks\.slack\.com|https?:\/\//);
+  test("webhook-per-channel: each receiver reads its own channel's webhook file, and no other credential", () => {
+    const c = withHeartbeat(slackDeliveryFiles("webhook-per-channel"));
+    expect(c.global.slack_api_url_file).toBeUndefined();
+    const files = Object.fromEntries(slackConfigs(c).map((s) => [s.receiver, s.api_url_file]));
+    expect(files).toEqual(
+      Object.fromEntries(Object.entries(RECEIVER_OF).map(([channel, receiver]) => [receiver, `/etc/alertmanager/secrets/slack-webhook-${channel}`])),
+    );
+    for (const s of slackConfigs(c)) expect([s.api_url, s.http_config, s.update_message]).toEqual([undefined, undefined, undefined]);
   });
 
-  test("externalUrl is the only URL that may appear, as the title link", () => {
-    const c = buildAlertmanagerConfig({ slackWebhookUrlFile: SLACK_FILE, externalUrl: "https://alerts.example.com/am/" });
+  test("legacy-webhook: one global webhook file, nothing per receiver", () => {
+    const c = withHeartbeat(LEGACY);
+    expect(c.global.slack_api_url_file).toBe(SLACK_FILE);
+    for (const s of slackConfigs(c)) expect([s.api_url, s.api_url_file, s.http_config, s.update_message]).toEqual([undefined, undefined, undefined, undefined]);
+  });
+});
+
+describe("secrets", () => {
+  test.each(SLACK_MODES.map((m) => [m]))("%s: no inline secret field, only *_file paths; the one URL is Slack's API method", (mode) => {
+    for (const c of [withHeartbeat(slackDeliveryFiles(mode)), withoutHeartbeat(slackDeliveryFiles(mode))]) {
+      expect(allStrings(c).filter((s) => s.includes("://") && s !== SLACK_POST_MESSAGE_URL)).toEqual([]);
+      expect(allKeys(c).filter((k) => ["slack_api_url", "url", "app_token", "credentials", "slack_app_token"].includes(k))).toEqual([]);
+    }
+  });
+
+  test.each(SLACK_MODES.map((m) => [m]))("%s: the YAML text holds no webhook host", (mode) => {
+    const yaml = alertmanagerYaml({ slack: slackDeliveryFiles(mode), heartbeatUrlFile: HEARTBEAT_FILE });
+    expect(yaml).not.toMatch(/hooks\.slack\.com|xox[a-z]-/);
+  });
+
+  test("externalUrl is the only other URL that may appear, as the title link", () => {
+    const c = buildAlertmanagerConfig({ slack: LEGACY, externalUrl: "https://alerts.example.com/am/" });
     const urls = allStrings(c).filter((s) => s.includes("://"));
     expect(urls.length).toBe(c.receivers.filter((r) => r.slack_configs).length);
     for (const u of urls) expect(u).toBe("https://alerts.example.com/am/#/alerts?receiver={{ .Receiver | urlquery }}");
@@ -187,8 +230,10 @@ describe("secrets", () => {
 
 describe("output", () => {
   test("is deterministic", () => {
-    const args = { slackWebhookUrlFile: SLACK_FILE, heartbeatUrlFile: HEARTBEAT_FILE };
-    expect(alertmanagerYaml(args)).toBe(alertmanagerYaml(args));
+    for (const slack of everyMode()) {
+      const args = { slack, heartbeatUrlFile: HEARTBEAT_FILE };
+      expect(alertmanagerYaml(args)).toBe(alertmanagerYaml(args));
+    }
   });
 
   test("matchers use double-quoted values and escape quotes and backslashes", () => {
@@ -198,30 +243,38 @@ describe("output", () => {
 
 describe("input validation", () => {
   test.each(["relative/path", "/etc/../secrets/x", "/etc/alertmanager/secrets/", "/etc/with space/x", ""])(
-    "rejects slackWebhookUrlFile %p, naming the value",
+    "rejects a Slack credential file %p in every mode, naming the key and the value",
     (bad) => {
-      expect(() => buildAlertmanagerConfig({ slackWebhookUrlFile: bad })).toThrow(`slackWebhookUrlFile must be a normalized absolute file path`);
-      expect(() => buildAlertmanagerConfig({ slackWebhookUrlFile: bad })).toThrow(`got "${bad}"`);
+      const perChannel = slackDeliveryFiles("webhook-per-channel") as Extract<SlackDelivery, { mode: "webhook-per-channel" }>;
+      const cases: [SlackDelivery, string][] = [
+        [{ mode: "bot-token", tokenFile: bad }, "slack.tokenFile"],
+        [{ mode: "legacy-webhook", webhookUrlFile: bad }, "slack.webhookUrlFile"],
+        [{ ...perChannel, webhookUrlFiles: { ...perChannel.webhookUrlFiles, drift: bad } }, "slack.webhookUrlFiles.drift"],
+      ];
+      for (const [slack, key] of cases) {
+        expect(() => buildAlertmanagerConfig({ slack })).toThrow(`${key} must be a normalized absolute file path`);
+        expect(() => buildAlertmanagerConfig({ slack })).toThrow(`got "${bad}"`);
+      }
     },
   );
 
   test("rejects a relative heartbeatUrlFile", () => {
-    expect(() => buildAlertmanagerConfig({ slackWebhookUrlFile: SLACK_FILE, heartbeatUrlFile: "heartbeat-url" })).toThrow(
-      'heartbeatUrlFile must be a normalized absolute file path such as /etc/alertmanager/secrets/slack-webhook-url, got "heartbeat-url"',
+    expect(() => buildAlertmanagerConfig({ slack: BOT, heartbeatUrlFile: "heartbeat-url" })).toThrow(
+      'heartbeatUrlFile must be a normalized absolute file path such as /etc/alertmanager/secrets/slack-bot-token, got "heartbeat-url"',
     );
   });
 
   test("rejects the same file for slack and heartbeat", () => {
-    expect(() => buildAlertmanagerConfig({ slackWebhookUrlFile: SLACK_FILE, heartbeatUrlFile: SLACK_FILE })).toThrow(
-      `heartbeatUrlFile must differ from slackWebhookUrlFile, got "${SLACK_FILE}" for both`,
+    expect(() => buildAlertmanagerConfig({ slack: LEGACY, heartbeatUrlFile: SLACK_FILE })).toThrow(
+      `heartbeatUrlFile must differ from slack.webhookUrlFile, got "${SLACK_FILE}" for both`,
     );
   });
 
   test.each(["not a url", "ftp://am.example.com", "https://am.example.com/?x=1", "https://am.example.com/#/alerts", "https://u:p@am.example.com"])(
     "rejects externalUrl %p, naming the value",
     (bad) => {
-      expect(() => buildAlertmanagerConfig({ slackWebhookUrlFile: SLACK_FILE, externalUrl: bad })).toThrow(`externalUrl must be an http or https URL`);
-      expect(() => buildAlertmanagerConfig({ slackWebhookUrlFile: SLACK_FILE, externalUrl: bad })).toThrow(`got "${bad}"`);
+      expect(() => buildAlertmanagerConfig({ slack: BOT, externalUrl: bad })).toThrow(`externalUrl must be an http or https URL`);
+      expect(() => buildAlertmanagerConfig({ slack: BOT, externalUrl: bad })).toThrow(`got "${bad}"`);
     },
   );
 

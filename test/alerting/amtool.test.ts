@@ -7,7 +7,8 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { dump } from "js-yaml";
-import { AlertmanagerConfig, SLACK_TEMPLATES, buildAlertmanagerConfig } from "../../components/alertmanager-config";
+import { AlertmanagerConfig, SLACK_TEMPLATES, buildAlertmanagerConfig, slackDeliveryFiles } from "../../components/alertmanager-config";
+import { SLACK_MODES, SlackMode } from "../../config/schema";
 import { upstreamBuild } from "../../scripts/upstream/layout";
 import { requireTool, runTool } from "../support/tools";
 
@@ -28,7 +29,7 @@ function expectedReceivers(category: keyof typeof CATEGORY_RECEIVER, severity: (
 
 const amtool = requireTool("amtool");
 let dir: string;
-let files: { heartbeat: string; blackhole: string };
+let files: Record<string, string>;
 
 function write(name: string, content: string): string {
   const file = join(dir, name);
@@ -40,9 +41,12 @@ const yaml = (c: AlertmanagerConfig) => dump(c, { noRefs: true, lineWidth: -1 })
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), "alerting-"));
-  const args = { slackWebhookUrlFile: join(dir, "slack-webhook-url"), externalUrl: "https://alertmanager.example.com" };
-  const heartbeat = buildAlertmanagerConfig({ ...args, heartbeatUrlFile: join(dir, "heartbeat-url") });
-  files = { heartbeat: write("heartbeat.yml", yaml(heartbeat)), blackhole: write("blackhole.yml", yaml(buildAlertmanagerConfig(args))) };
+  files = {};
+  for (const mode of SLACK_MODES) {
+    const args = { slack: slackDeliveryFiles(mode, dir), externalUrl: "https://alertmanager.example.com" };
+    files[`heartbeat ${mode}`] = write(`heartbeat-${mode}.yml`, yaml(buildAlertmanagerConfig({ ...args, heartbeatUrlFile: join(dir, "heartbeat-url") })));
+    files[`blackhole ${mode}`] = write(`blackhole-${mode}.yml`, yaml(buildAlertmanagerConfig(args)));
+  }
 });
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -51,9 +55,12 @@ function routesTest(file: string, expected: string, labels: string[]) {
   return runTool(amtool, ["config", "routes", "test", `--config.file=${file}`, `--verify.receivers=${expected}`, ...labels]);
 }
 
-describe.each(["heartbeat", "blackhole"] as const)("config %s", (variant) => {
+const VARIANTS = (["heartbeat", "blackhole"] as const).flatMap((variant) => SLACK_MODES.map((mode): [string, SlackMode] => [variant, mode]));
+
+describe.each(VARIANTS)("config %s, slack mode %s", (variant, mode) => {
+  const file = () => files[`${variant} ${mode}`];
   test("passes amtool check-config", () => {
-    const r = runTool(amtool, ["check-config", files[variant]]);
+    const r = runTool(amtool, ["check-config", file()]);
     expect({ status: r.status, out: r.stdout }).toEqual({ status: 0, out: expect.stringContaining("SUCCESS") });
     expect(r.stdout).toContain("5 inhibit rules");
   });
@@ -61,19 +68,19 @@ describe.each(["heartbeat", "blackhole"] as const)("config %s", (variant) => {
   const cases = Object.keys(CATEGORY_RECEIVER).flatMap((c) => SEVERITIES.map((s) => [c, s] as [keyof typeof CATEGORY_RECEIVER, (typeof SEVERITIES)[number]]));
   test.each(cases)("routes category %s severity %s to exactly its receivers", (category, severity) => {
     const expected = expectedReceivers(category, severity);
-    const r = routesTest(files[variant], expected, ["alertname=SomeAlert", `category=${category}`, `severity=${severity}`, "service=gateway"]);
+    const r = routesTest(file(), expected, ["alertname=SomeAlert", `category=${category}`, `severity=${severity}`, "service=gateway"]);
     expect({ status: r.status, receivers: r.stdout.trim() }).toEqual({ status: 0, receivers: expected });
   });
 
   test(`routes Watchdog to ${variant} only, even if it were critical`, () => {
     for (const severity of ["info", "critical"]) {
-      const r = routesTest(files[variant], variant, ["alertname=Watchdog", "category=meta", `severity=${severity}`]);
+      const r = routesTest(file(), variant, ["alertname=Watchdog", "category=meta", `severity=${severity}`]);
       expect({ status: r.status, receivers: r.stdout.trim() }).toEqual({ status: 0, receivers: variant });
     }
   });
 
   test("fails --verify.receivers on a wrong expectation", () => {
-    const r = routesTest(files[variant], "slack-gpu", ["alertname=SomeAlert", "category=gpu", "severity=critical", "service=gateway"]);
+    const r = routesTest(file(), "slack-gpu", ["alertname=SomeAlert", "category=gpu", "severity=critical", "service=gateway"]);
     expect(r.status).not.toBe(0);
     expect(r.stdout).toContain("Expected receivers did not match");
   });
@@ -104,8 +111,8 @@ describe("slack message templates", () => {
     externalURL: "http://alertmanager:9093",
   };
 
-  function render(text: string) {
-    const dataFile = write("data.json", JSON.stringify(data));
+  function render(text: string, status = "firing") {
+    const dataFile = write("data.json", JSON.stringify({ ...data, status }));
     // --template.glob is mandatory; a pattern matching nothing loads only the built-in templates.
     return runTool(amtool, ["template", "render", `--template.glob=${join(dir, "none-*.tmpl")}`, `--template.data=${dataFile}`, `--template.text=${text}`]);
   }
@@ -124,6 +131,11 @@ describe("slack message templates", () => {
 
   test("color is danger for a firing critical group", () => {
     expect(render(SLACK_TEMPLATES.color)).toMatchObject({ status: 0, stdout: "danger" });
+  });
+
+  test("the mention pages when the group fires, and not when it resolves", () => {
+    expect(render(SLACK_TEMPLATES.mention("<!channel>"))).toMatchObject({ status: 0, stdout: "<!channel>" });
+    expect(render(SLACK_TEMPLATES.mention("<!channel>"), "resolved")).toMatchObject({ status: 0, stdout: "" });
   });
 
   test("fails to render a broken template, so the checks above are real", () => {

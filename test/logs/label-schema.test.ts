@@ -13,7 +13,7 @@ import { Json, queriesOf } from "../dashboards/support";
 
 /** What Loki adds to every stream from its `service` label (discover_service_name). */
 const LOKI_DERIVED = ["service_name"];
-const settings = parseStackConfig({ "observability:slackWebhookUrl": "https://hooks.slack.com/x" }).settings;
+const settings = parseStackConfig({ "observability:slackBotToken": "xoxb-1-2-test" }).settings;
 
 /** Label names in the stream selectors (`{...}`) of a LogQL query. */
 function selectorLabels(query: string): string[] {

@@ -1,7 +1,7 @@
 import { parseStackConfig } from "../../config/parse";
 import { buildLokiConfig, LOKI_SCHEMA_FROM } from "../../components/loki-config";
 
-const defaults = parseStackConfig({ "observability:slackWebhookUrl": "https://hooks.slack.com/x" }).settings.loki;
+const defaults = parseStackConfig({ "observability:slackBotToken": "xoxb-1-2-test" }).settings.loki;
 const build = (over: Partial<typeof defaults> = {}) => buildLokiConfig({ settings: { ...defaults, ...over }, httpPort: 3100, grpcPort: 9095 });
 
 describe("loki.yaml builder", () => {

@@ -16,7 +16,7 @@ describe("promtail pipeline", () => {
     // Loki refuses a line older than reject_old_samples_max_age and Promtail then counts the whole batch as dropped
     // (PromtailDroppingEntries); dropped here it is counted alone, under its own reason.
     expect(stage("drop")).toEqual({ older_than: "168h", drop_counter_reason: "too_old" });
-    const loki = buildLokiConfig({ settings: parseStackConfig({ "observability:slackWebhookUrl": "https://hooks.slack.com/x" }).settings.loki, httpPort: 3100, grpcPort: 9095 });
+    const loki = buildLokiConfig({ settings: parseStackConfig({ "observability:slackBotToken": "xoxb-1-2-test" }).settings.loki, httpPort: 3100, grpcPort: 9095 });
     expect(loki.limits_config.reject_old_samples_max_age).toBe(LOKI_MAX_SAMPLE_AGE);
     const rendered = buildPromtailConfig({ lokiPushUrl: "http://l/x", httpPort: 9080, clusterName: "c", maxAge: LOKI_MAX_SAMPLE_AGE });
     expect(rendered.scrape_configs[0].pipeline_stages).toContainEqual({ drop: { older_than: LOKI_MAX_SAMPLE_AGE, drop_counter_reason: "too_old" } });

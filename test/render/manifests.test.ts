@@ -103,16 +103,32 @@ describe("stack file", () => {
 
   it("uses placeholders for encrypted and missing required secrets, with notices", () => {
     const f = parseStackFile("config:\n  observability:grafanaAdminPassword:\n    secure: v1:abc\n", "x.yaml");
-    expect(f.config["observability:slackWebhookUrl"]).toBe(SECRET_PLACEHOLDERS.slackWebhookUrl);
+    expect(f.config["observability:slackBotToken"]).toBe(SECRET_PLACEHOLDERS.slackBotToken);
+    expect(f.config["observability:slackWebhookUrl"]).toBeUndefined();
     expect(f.config["observability:grafanaAdminPassword"]).toBe(SECRET_PLACEHOLDERS.grafanaAdminPassword);
-    expect(f.notices.join("\n")).toMatch(/slackWebhookUrl is not set/);
+    expect(f.notices.join("\n")).toMatch(/slackBotToken is not set/);
     expect(f.notices.join("\n")).toMatch(/grafanaAdminPassword is encrypted/);
     expect(f.secretKeys).toContain("observability:heartbeatUrl");
   });
 
+  it.each([
+    ["webhook-per-channel", ["slackWebhookAlerts", "slackWebhookCritical", "slackWebhookGpu", "slackWebhookDrift", "slackWebhookBudget", "slackWebhookInfra"]],
+    ["legacy-webhook", ["slackWebhookUrl"]],
+  ])("uses placeholders for exactly the credentials of slack.mode %s, and says the legacy mode is legacy", (mode, keys) => {
+    const f = parseStackFile(`config:\n  observability:slack:\n    mode: ${mode}\n`, "x.yaml");
+    const slackKeys = Object.keys(f.config).filter((k) => k.startsWith("observability:slack") && k !== "observability:slack");
+    expect(slackKeys.sort()).toEqual(keys.map((k) => `observability:${k}`).sort());
+    expect(f.notices.some((n) => n.includes('slack.mode is "legacy-webhook"'))).toBe(mode === "legacy-webhook");
+  });
+
   it("has placeholders that pass the secrets' own validation", () => {
-    const raw = Object.fromEntries(Object.entries(SECRET_PLACEHOLDERS).map(([k, v]) => [`observability:${k}`, v]));
-    expect(parseStackConfig(raw).secrets).toEqual(SECRET_PLACEHOLDERS);
+    const { slackBotToken, slackWebhookUrl, ...perChannel } = SECRET_PLACEHOLDERS;
+    const raw = Object.fromEntries(Object.entries(perChannel).map(([k, v]) => [`observability:${k}`, v]));
+    raw["observability:slack"] = JSON.stringify({ mode: "webhook-per-channel" });
+    expect(parseStackConfig(raw).secrets).toEqual(perChannel);
+    for (const [mode, key, value] of [["bot-token", "slackBotToken", slackBotToken], ["legacy-webhook", "slackWebhookUrl", slackWebhookUrl]]) {
+      expect(parseStackConfig({ "observability:slack": JSON.stringify({ mode }), [`observability:${key}`]: value }).secrets).toEqual({ [key]: value });
+    }
   });
 
   it("rejects a stack file that is not a mapping", () => {

@@ -38,8 +38,8 @@ describe.each(["dev", "prod"])("render of the %s stack", (stack) => {
     expect(runs[stack].stdout).toContain(`${docs.length} objects`);
   });
 
-  it("puts placeholders, never secrets, in place of the unset Slack webhook", () => {
-    expect(runs[stack].stderr).toMatch(/notice: observability:slackWebhookUrl is not set/);
+  it("puts placeholders, never secrets, in place of the unset Slack credentials", () => {
+    expect(runs[stack].stderr).toMatch(stack === "dev" ? /notice: observability:slackWebhookGpu is not set/ : /notice: observability:slackBotToken is not set/);
   });
 
   it("creates the servers namespace as restricted and the agents namespace as privileged", () => {

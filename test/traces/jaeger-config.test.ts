@@ -2,7 +2,7 @@ import { load } from "js-yaml";
 import { parseStackConfig } from "../../config/parse";
 import { JAEGER_DATA_DIR, JAEGER_STORAGE, buildJaegerConfig, jaegerYaml } from "../../components/jaeger-config";
 
-const defaults = parseStackConfig({ "observability:slackWebhookUrl": "https://hooks.slack.com/x" }).settings.jaeger;
+const defaults = parseStackConfig({ "observability:slackBotToken": "xoxb-1-2-test" }).settings.jaeger;
 const build = (over: Partial<typeof defaults> = {}) => buildJaegerConfig({ settings: { ...defaults, ...over } });
 
 describe("Jaeger config.yaml builder", () => {

@@ -15,8 +15,8 @@ import {
   spikeLimitMiB,
 } from "../../components/otel-collector-config";
 
-const WEBHOOK = "https://hooks.slack.com/x";
-const parse = (extra: Record<string, string> = {}) => parseStackConfig({ "observability:slackWebhookUrl": WEBHOOK, ...extra }).settings;
+const BOT_TOKEN = "xoxb-1-2-test";
+const parse = (extra: Record<string, string> = {}) => parseStackConfig({ "observability:slackBotToken": BOT_TOKEN, ...extra }).settings;
 const defaults = parse().otelCollector;
 const build = (over: Partial<typeof defaults> = {}) =>
   buildOtelCollectorConfig({ settings: { ...defaults, ...over }, environment: "prod", clusterName: "ai-platform-prod", serversNamespace: "observability" });

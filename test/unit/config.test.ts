@@ -2,15 +2,16 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { durationSeconds, quantityValue } from "../../config/fields";
 import { ConfigError, parseStackConfig } from "../../config/parse";
-import { SECRET_KEYS, stackSchema } from "../../config/schema";
+import { SECRET_KEYS, SLACK_CHANNEL_KEYS, SLACK_WEBHOOK_KEYS, slackWebhookKey, stackSchema } from "../../config/schema";
 import { parseStackFile } from "../../scripts/lib/stack-file";
 
 const ROOT = path.resolve(__dirname, "../..");
+const BOT_TOKEN = "xoxb-1234567890-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx";
 const WEBHOOK = "https://hooks.slack.com/services/T000/B000/XXXX";
 
 /** Raw config as Pulumi hands it to the program: full keys, objects as JSON strings. */
 function raw(values: Record<string, unknown>): Record<string, string> {
-  const out: Record<string, string> = { "observability:slackWebhookUrl": WEBHOOK };
+  const out: Record<string, string> = { "observability:slackBotToken": BOT_TOKEN };
   for (const [k, v] of Object.entries(values)) out[`observability:${k}`] = typeof v === "string" ? v : JSON.stringify(v);
   return out;
 }
@@ -51,7 +52,8 @@ describe("stack config defaults", () => {
     expect(settings.gpu.nodeSelector).toEqual({ "nvidia.com/gpu.present": "true" });
     expect(settings.sources.qdrant.port).toBe(6333);
     expect(settings.sources.gateway).toEqual({ enabled: true, namespace: "ai-platform", service: "gateway", port: "metrics", path: "/metrics" });
-    expect(secrets).toEqual({ slackWebhookUrl: WEBHOOK, grafanaAdminPassword: undefined, heartbeatUrl: undefined });
+    expect(secrets).toEqual({ slackBotToken: BOT_TOKEN });
+    expect(settings.slack.mode).toBe("bot-token");
   });
 
   it("keeps the defaults of an object's other keys when one key is set", () => {
@@ -114,19 +116,78 @@ describe("stack config validation", () => {
     ]);
   });
 
-  it("rejects a missing Slack webhook URL", () => {
-    expect(() => parseStackConfig({})).toThrow(/observability:slackWebhookUrl: is required/);
+  it("rejects a missing Slack bot token in the default mode", () => {
+    expect(() => parseStackConfig({})).toThrow(/observability:slackBotToken: is required with slack.mode "bot-token"/);
   });
 
   it("rejects a malformed secret without echoing it", () => {
     const secret = "http://not-https.example/hook-token-123";
     try {
-      parseStackConfig({ "observability:slackWebhookUrl": secret });
+      parseStackConfig({ "observability:slack": JSON.stringify({ mode: "legacy-webhook" }), "observability:slackWebhookUrl": secret });
       throw new Error("expected a ConfigError");
     } catch (e) {
       expect((e as Error).message).toContain("observability:slackWebhookUrl");
       expect((e as Error).message).not.toContain("hook-token-123");
     }
+  });
+
+  it("rejects a token that is not a bot token, without echoing it", () => {
+    for (const token of ["xoxp-1234567890-1234567890123-usertokenusertoken", WEBHOOK]) {
+      const message = (() => {
+        try {
+          parseStackConfig({ "observability:slackBotToken": token });
+        } catch (e) {
+          return (e as Error).message;
+        }
+        return "";
+      })();
+      expect(message).toContain("observability:slackBotToken: got (value hidden: secret); expected a Slack bot token, xoxb-");
+      expect(message).not.toContain(token);
+    }
+  });
+
+  const webhooks = Object.fromEntries(SLACK_WEBHOOK_KEYS.map((k) => [`observability:${k}`, `${WEBHOOK}/${k}`]));
+  const perChannel = { "observability:slack": JSON.stringify({ mode: "webhook-per-channel" }) };
+
+  it("reads one webhook per channel in webhook-per-channel mode", () => {
+    const { settings, secrets } = parseStackConfig({ ...perChannel, ...webhooks });
+    expect(settings.slack.mode).toBe("webhook-per-channel");
+    expect(SLACK_CHANNEL_KEYS.map((c) => secrets[slackWebhookKey(c)])).toEqual(SLACK_WEBHOOK_KEYS.map((k) => `${WEBHOOK}/${k}`));
+  });
+
+  it("names each channel whose webhook is missing in webhook-per-channel mode", () => {
+    const { "observability:slackWebhookGpu": _gpu, "observability:slackWebhookInfra": _infra, ...some } = webhooks;
+    const problems = (() => {
+      try {
+        parseStackConfig({ ...perChannel, ...some });
+      } catch (e) {
+        return (e as ConfigError).problems.map((p) => p.key);
+      }
+      return [];
+    })();
+    expect(problems).toEqual(["observability:slackWebhookGpu", "observability:slackWebhookInfra"]);
+  });
+
+  it.each([
+    ["a channel webhook in bot-token mode", { "observability:slackBotToken": BOT_TOKEN, "observability:slackWebhookGpu": WEBHOOK }, "observability:slackWebhookGpu", 'belongs to slack.mode "webhook-per-channel"'],
+    ["the legacy URL in bot-token mode", { "observability:slackBotToken": BOT_TOKEN, "observability:slackWebhookUrl": WEBHOOK }, "observability:slackWebhookUrl", 'belongs to slack.mode "legacy-webhook"'],
+    ["a bot token in webhook-per-channel mode", { ...perChannel, ...webhooks, "observability:slackBotToken": BOT_TOKEN }, "observability:slackBotToken", 'belongs to slack.mode "bot-token"'],
+    ["the legacy URL in webhook-per-channel mode", { ...perChannel, ...webhooks, "observability:slackWebhookUrl": WEBHOOK }, "observability:slackWebhookUrl", 'belongs to slack.mode "legacy-webhook"'],
+    ["an unknown mode", { "observability:slack": JSON.stringify({ mode: "email" }) }, "observability:slack.mode", '"webhook-per-channel"'],
+  ])("rejects %s, naming the key", (_name, config, key, fragment) => {
+    let problems: readonly { key: string; message: string }[] = [];
+    try {
+      parseStackConfig(config);
+    } catch (e) {
+      problems = (e as ConfigError).problems;
+    }
+    const mine = problems.filter((p) => p.key === key);
+    expect(mine).toHaveLength(1);
+    expect(mine[0].message).toContain(fragment);
+  });
+
+  it("derives every channel's webhook key from the channel", () => {
+    expect(SLACK_CHANNEL_KEYS.map(slackWebhookKey)).toEqual([...SLACK_WEBHOOK_KEYS]);
   });
 
   it("reports every problem together", () => {

@@ -8,6 +8,8 @@ import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { load } from "js-yaml";
+import { SLACK_WEBHOOK_KEYS, SlackMode } from "../../../config/schema";
+import { slackMode } from "../../../scripts/lib/stack-file";
 import { pulumiKubernetesSdkVersion } from "../../../scripts/upstream/components";
 import { upstreamBinary } from "../../../scripts/upstream/layout";
 import type { DriverRequest, DriverResult } from "./pulumi-driver";
@@ -17,9 +19,20 @@ const ROOT = join(__dirname, "..", "..", "..");
 const TSX = join(ROOT, "node_modules", ".bin", "tsx");
 const DRIVER = join(__dirname, "pulumi-driver.ts");
 
-/** Test-only secrets: nothing is ever sent to these, the fixture runs no container. */
+/** Test-only Slack credentials of each mode: nothing is ever sent to these, the fixture runs no container. */
+const SLACK_TEST_SECRETS: Readonly<Record<SlackMode, Readonly<Record<string, string>>>> = {
+  "bot-token": { slackBotToken: "xoxb-0000000000-0000000000-clustertest" },
+  "webhook-per-channel": Object.fromEntries(SLACK_WEBHOOK_KEYS.map((k) => [k, `https://hooks.slack.com/services/T0000TEST/B0000TEST/${k}`])),
+  "legacy-webhook": { slackWebhookUrl: "https://hooks.slack.com/services/T0000TEST/B0000TEST/clustertestclustertest" },
+};
+
+/** The test secrets of a stack file's config: its Slack mode's credentials and the rest. */
+export function testSecrets(config: Record<string, unknown>): Record<string, string> {
+  return { ...SLACK_TEST_SECRETS[slackMode(config) ?? "bot-token"], ...TEST_SECRETS };
+}
+
+/** Test-only secrets besides Slack's. */
 export const TEST_SECRETS: Readonly<Record<string, string>> = {
-  slackWebhookUrl: "https://hooks.slack.com/services/T0000TEST/B0000TEST/clustertestclustertest",
   // Both set, so the program declares no @pulumi/random resource (its provider's module is not served to build one).
   grafanaAdminPassword: "cluster-test-admin-password",
   grafanaSecretKey: "clusterTestGrafanaSecretKey0123456789",
@@ -89,7 +102,7 @@ export class TestStack {
     });
     if (r.status !== 0) throw new Error(`pulumi plugin install: ${r.stderr || r.stdout}`);
     const file = load(readFileSync(join(ROOT, `Pulumi.${this.stack}.yaml`), "utf8")) as { config: Record<string, unknown> };
-    await this.must("init", { config: file.config, secrets: { ...TEST_SECRETS } });
+    await this.must("init", { config: file.config, secrets: testSecrets(file.config) });
   }
 
   run(op: DriverRequest["op"], extra: Partial<DriverRequest> = {}, timeoutMs = 12 * 60_000): Promise<DriverResult> {
