@@ -50,7 +50,7 @@ beforeAll(async () => {
   };
   pipeline = await Pipeline.start({ name: "uncompressed", rendered, compression: 1 });
   const p = pipeline;
-  await waitFor("all targets up", async () => ((await p.targetsUp()) >= 10 ? true : undefined), { timeoutMs: 2 * t.scrape + 10_000, intervalMs: 500 });
+  await waitFor("all targets up", () => p.allTargetsUp(), { timeoutMs: 2 * t.scrape + 10_000, intervalMs: 500 });
   p.demo.setDrift(HIGH_MODEL, 0.3);
   p.demo.setDrift(DRIFTING_MODEL, 0.18);
   crossedAt = Date.now();

@@ -39,7 +39,7 @@ beforeAll(async () => {
   forMs = durationMs(renderedAlerts(rendered).get(ALERT)!.for!) / F;
   pipeline = await Pipeline.start({ name: "prom-restart", rendered, compression: F });
   const p = pipeline;
-  await waitFor("all targets up", async () => ((await p.targetsUp()) >= 10 ? true : undefined), { timeoutMs: 20_000 });
+  await waitFor("all targets up", () => p.allTargetsUp(), { timeoutMs: 20_000 });
   await sleep(2_000);
 
   p.dcgm.set(0, { utilizationPercent: 40, framebufferUsedMiB: 20_000, framebufferFreeMiB: 60_000, temperatureCelsius: 91 });

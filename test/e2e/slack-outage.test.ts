@@ -23,7 +23,7 @@ let posts: SlackPost[] = [];
 beforeAll(async () => {
   pipeline = await Pipeline.start({ name: "slack-outage", rendered: renderStack("dev"), compression: F });
   const p = pipeline;
-  await waitFor("all targets up", async () => ((await p.targetsUp()) >= 10 ? true : undefined), { timeoutMs: 20_000 });
+  await waitFor("all targets up", () => p.allTargetsUp(), { timeoutMs: 20_000 });
   await sleep(2_000);
 
   p.slack.failing = true;
@@ -62,14 +62,14 @@ describe("Slack failing for a while", () => {
   });
 
   it("still gets the message in each channel once Slack recovers, exactly once", () => {
-    const ok = posts.filter((p) => p.status === 200 && p.alertname === "HighDriftScore" && p.state === "firing");
+    const ok = posts.filter((p) => p.ok && p.alertname === "HighDriftScore" && p.state === "firing");
     expect(ok.map((p) => p.channel).sort()).toEqual([CRITICAL_CHANNEL, DRIFT_CHANNEL].sort());
     for (const p of ok) expect(p.at).toBeGreaterThanOrEqual(recoveredAt);
     expect(ok.find((p) => p.channel === CRITICAL_CHANNEL)!.mentionsChannel).toBe(true);
   });
 
   it("then sends the resolved message once per channel", () => {
-    const resolved = posts.filter((p) => p.status === 200 && p.alertname === "HighDriftScore" && p.state === "resolved");
+    const resolved = posts.filter((p) => p.ok && p.alertname === "HighDriftScore" && p.state === "resolved");
     expect(resolved.map((p) => p.channel).sort()).toEqual([CRITICAL_CHANNEL, DRIFT_CHANNEL].sort());
   });
 });

@@ -7,24 +7,28 @@ const { mkdtempSync } = require("node:fs");
 const { tmpdir } = require("node:os");
 const path = require("node:path");
 
+const { VARIANTS, writeVariant } = require("./stack-variants");
+
 const ROOT = path.resolve(__dirname, "..", "..");
 const STACKS = ["dev", "prod"];
 
-function renderInto(stack, dir) {
+function renderInto(name, dir) {
+  const variant = VARIANTS[name] ? writeVariant(name, dir) : undefined;
+  const args = ["--stack", variant ? variant.stack : name, "--out", path.join(dir, name), ...(variant ? ["--config-file", variant.file] : [])];
   return new Promise((resolve, reject) => {
-    const child = spawn(path.join(ROOT, "node_modules", ".bin", "tsx"), [path.join(ROOT, "scripts", "render.ts"), "--stack", stack, "--out", path.join(dir, stack)], {
+    const child = spawn(path.join(ROOT, "node_modules", ".bin", "tsx"), [path.join(ROOT, "scripts", "render.ts"), ...args], {
       cwd: ROOT,
       stdio: ["ignore", "ignore", "pipe"],
     });
     let stderr = "";
     child.stderr.on("data", (d) => (stderr += d));
     child.on("error", reject);
-    child.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`render --stack ${stack} failed (${code}):\n${stderr}`))));
+    child.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`render ${args.join(" ")} failed (${code}):\n${stderr}`))));
   });
 }
 
 module.exports = async function globalSetup() {
   const dir = mkdtempSync(path.join(tmpdir(), "observability-render-"));
-  await Promise.all(STACKS.map((s) => renderInto(s, dir)));
+  await Promise.all([...STACKS, ...Object.keys(VARIANTS)].map((s) => renderInto(s, dir)));
   process.env.OBSERVABILITY_RENDER_CACHE = dir;
 };

@@ -4,6 +4,11 @@ import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { loadAll } from "js-yaml";
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { VARIANTS, writeVariant } = require("./stack-variants") as {
+  VARIANTS: Record<string, { base: string }>;
+  writeVariant(name: string, dir: string): { file: string; stack: string };
+};
 
 export const ROOT = path.resolve(__dirname, "../..");
 const TSX = path.join(ROOT, "node_modules", ".bin", "tsx");
@@ -37,7 +42,19 @@ export function renderedStack(stack: string): RenderRun {
   if (dir && existsSync(path.join(outDir, "manifests.yaml"))) {
     return { status: 0, stdout: "", stderr: "", outDir, file: path.join(outDir, "manifests.yaml") };
   }
+  if (stack in VARIANTS) {
+    const variant = writeVariant(stack, mkdtempSync(path.join(tmpdir(), "stack-variant-")));
+    return render(["--stack", variant.stack, "--config-file", variant.file]);
+  }
   return render(["--stack", stack]);
+}
+
+/** The stack file a rendered stack (a project stack or a variant of one) was rendered from. */
+export function stackFileOf(stack: string): string {
+  if (!(stack in VARIANTS)) return path.join(ROOT, `Pulumi.${stack}.yaml`);
+  const dir = process.env.OBSERVABILITY_RENDER_CACHE;
+  const cached = dir ? path.join(dir, `Pulumi.${stack}.yaml`) : "";
+  return cached && existsSync(cached) ? cached : writeVariant(stack, mkdtempSync(path.join(tmpdir(), "stack-variant-"))).file;
 }
 
 export type Doc = {

@@ -29,6 +29,16 @@ export const SEED_ALERTS = [
 ] as const;
 export type SeedAlert = (typeof SEED_ALERTS)[number];
 
+/** The seed's "Slack Channels", keyed as the stack's Secret names their webhooks (`slack-webhook-<key>`). */
+export const SEED_CHANNELS = {
+  alerts: "#ai-platform-alerts",
+  critical: "#ai-platform-critical",
+  gpu: "#ai-platform-gpu",
+  drift: "#ai-platform-drift",
+  budget: "#ai-platform-budget",
+  infra: "#ai-platform-infra",
+} as const;
+
 export const CRITICAL_CHANNEL = "#ai-platform-critical";
 export const MENTION = "<!channel>";
 

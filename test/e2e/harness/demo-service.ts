@@ -1,6 +1,8 @@
 /**
- * A demo of the platform's services, instrumented only through telemetry/metrics-exporter.ts: one exporter per
- * service, each on its own loopback server's `/metrics`, as each service's pod serves it.
+ * A demo of the platform's services, instrumented only through telemetry/metrics-exporter.ts: each service runs as a
+ * fleet of INSTANCES pods, one exporter each on its own loopback server's `/metrics`, as each pod serves it. Request
+ * traffic reaches every instance; per-session, per-model and queue state lives on the instance that owns it (the
+ * first), as a session is sticky to one pod.
  *
  * Traffic is simulated: every 100 ms each service records a few requests with the durations and outcomes its current
  * state asks for. Durations are recorded values, not waited for, so a "3 s" request costs nothing; that is what lets a
@@ -28,6 +30,9 @@ export interface StreamState {
   flood: boolean;
 }
 
+/** Pods per service. */
+export const INSTANCES = 2;
+
 const TICK_MS = 100;
 const NORMAL_PER_TICK = 2;
 const FLOOD_PER_TICK = 2_000;
@@ -35,9 +40,12 @@ const FAST_SECONDS = 0.05;
 const SLOW_SECONDS = 3;
 
 export class DemoPlatform {
+  /** The first instance's exporter of each service (the one holding per-session and per-model state). */
   readonly exporters: Readonly<Record<DemoService, MetricsExporter>>;
-  /** Services whose /metrics answers 503 (their target is down). */
+  /** Services whose every instance answers 503 (the whole service is down). */
   readonly down = new Set<DemoService>();
+  /** Single instances that answer 503, as `instanceKey(service, i)`. */
+  readonly instancesDown = new Set<string>();
   readonly streams: Record<Stream, StreamState> = {
     http: { slow: false, failing: false, flood: false },
     inference: { slow: false, failing: false, flood: false },
@@ -46,39 +54,47 @@ export class DemoPlatform {
   };
   private readonly timer: NodeJS.Timeout;
 
-  private constructor(private readonly servers: Readonly<Record<DemoService, LoopbackServer>>, exporters: Record<DemoService, MetricsExporter>) {
-    this.exporters = exporters;
+  private constructor(
+    private readonly servers: Readonly<Record<DemoService, readonly LoopbackServer[]>>,
+    private readonly fleet: Readonly<Record<DemoService, readonly MetricsExporter[]>>,
+  ) {
+    this.exporters = Object.fromEntries(DEMO_SERVICES.map((s) => [s, fleet[s][0]])) as Record<DemoService, MetricsExporter>;
     this.timer = setInterval(() => this.tick(), TICK_MS);
     this.setQueueDepth(5);
   }
 
   static async start(): Promise<DemoPlatform> {
-    const exporters = Object.fromEntries(DEMO_SERVICES.map((s) => [s, createMetricsExporter(s)])) as Record<DemoService, MetricsExporter>;
+    const instances = Array.from({ length: INSTANCES }, (_, i) => i);
+    const fleet = Object.fromEntries(DEMO_SERVICES.map((s) => [s, instances.map(() => createMetricsExporter(s))])) as Record<DemoService, MetricsExporter[]>;
     // The handlers need the instance, which needs the servers: filled in right after listening.
     const ref: { self?: DemoPlatform } = {};
     const servers = await Promise.all(
-      DEMO_SERVICES.map((service) => {
-        const handler = exporters[service].metricsHandler();
-        return serve((req, res) => {
-          if ((req.url ?? "").split("?")[0] !== "/metrics") {
-            res.writeHead(404).end();
-            return;
-          }
-          if (ref.self?.down.has(service)) {
-            res.writeHead(503).end("service unavailable\n");
-            return;
-          }
-          handler(req, res);
-        });
-      }),
+      DEMO_SERVICES.map((service) =>
+        Promise.all(
+          instances.map((i) => {
+            const handler = fleet[service][i].metricsHandler();
+            return serve((req, res) => {
+              if ((req.url ?? "").split("?")[0] !== "/metrics") {
+                res.writeHead(404).end();
+                return;
+              }
+              if (ref.self?.down.has(service) || ref.self?.instancesDown.has(instanceKey(service, i))) {
+                res.writeHead(503).end("service unavailable\n");
+                return;
+              }
+              handler(req, res);
+            });
+          }),
+        ),
+      ),
     );
-    ref.self = new DemoPlatform(Object.fromEntries(DEMO_SERVICES.map((s, i) => [s, servers[i]])) as Record<DemoService, LoopbackServer>, exporters);
+    ref.self = new DemoPlatform(Object.fromEntries(DEMO_SERVICES.map((s, i) => [s, servers[i]])) as Record<DemoService, LoopbackServer[]>, fleet);
     return ref.self;
   }
 
-  /** host:port of a service's target. */
-  target(service: DemoService): string {
-    return `127.0.0.1:${this.servers[service].port}`;
+  /** host:port of instance `i` of a service. */
+  target(service: DemoService, i = 0): string {
+    return `127.0.0.1:${this.servers[service][i].port}`;
   }
 
   setStream(stream: Stream, patch: Partial<StreamState>): void {
@@ -99,10 +115,15 @@ export class DemoPlatform {
   }
 
   private tick(): void {
-    const e = this.exporters;
+    for (let i = 0; i < INSTANCES; i++) this.tickInstance(Object.fromEntries(DEMO_SERVICES.map((s) => [s, this.fleet[s][i]])) as Record<DemoService, MetricsExporter>, i);
+  }
+
+  /** One instance's share of the traffic: every instance serves the same mix. */
+  private tickInstance(e: Record<DemoService, MetricsExporter>, instance: number): void {
     const each = (stream: Stream, record: (seconds: number, ok: boolean) => void) => {
       const s = this.streams[stream];
-      const n = s.flood ? FLOOD_PER_TICK : NORMAL_PER_TICK;
+      // The flood is the platform's, shared by its instances; normal traffic is per instance.
+      const n = s.flood ? FLOOD_PER_TICK / INSTANCES : NORMAL_PER_TICK;
       const seconds = s.slow && !s.flood ? SLOW_SECONDS : FAST_SECONDS;
       const ok = !s.failing || s.flood;
       for (let i = 0; i < n; i++) record(seconds, ok);
@@ -117,11 +138,16 @@ export class DemoPlatform {
     e["api-server"].recordCacheLookup("semantic", Math.random() < 0.5);
     e["max-serve"].recordQueueWait(0.01);
     e["learning-engine"].recordHttpRequest("GET", "/health", 200, 0.001);
-    e["memory-engine"].setMemoryItems("user123", 42);
+    e["memory-engine"].setMemoryItems(`user${instance}23`, 42);
   }
 
   async close(): Promise<void> {
     clearInterval(this.timer);
-    await Promise.all(Object.values(this.servers).map((s) => s.close()));
+    await Promise.all(Object.values(this.servers).flat().map((s) => s.close()));
   }
+}
+
+/** The key of one instance in `instancesDown`. */
+export function instanceKey(service: DemoService, i: number): string {
+  return `${service}/${i}`;
 }

@@ -75,7 +75,7 @@ export class FakeDcgmExporter {
   set(gpu: number, state: GpuState): void {
     const labels = {
       gpu: String(gpu),
-      UUID: `GPU-0000000${gpu}-e2e0-0000-0000-000000000000`,
+      UUID: `GPU-0000000${gpu}-e2e0-0000-0000-${Buffer.from(this.hostname).toString("hex").slice(-12).padStart(12, "0")}`,
       pci_bus_id: `00000000:0${gpu}:00.0`,
       device: `nvidia${gpu}`,
       modelName: "NVIDIA H100 80GB HBM3",

@@ -6,9 +6,12 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { DemoPlatform, DemoService } from "./demo-service";
+import { DemoPlatform, DemoService, INSTANCES } from "./demo-service";
 import { FakeDcgmExporter, FakeExporter, FakePostgresExporter, FakeRedisExporter } from "./fake-exporters";
-import { FakeSlack } from "./fake-slack";
+import { SEED_CHANNELS } from "./contract";
+import { FakeSlack, RateLimit } from "./fake-slack";
+import { HEARTBEAT_URL_KEY, SLACK_BOT_TOKEN_KEY, SLACK_WEBHOOK_URL_KEY, slackChannelWebhookKey } from "../../../components/alertmanager-config";
+import { SlackChannelKey } from "../../../config/schema";
 import { requireTool } from "../../support/tools";
 import { Daemon, startDaemon } from "./processes";
 import { SimulatedEndpoint } from "./loopback-discovery";
@@ -25,6 +28,10 @@ export interface PipelineOptions {
   readonly extraEndpoints?: (self: { prometheus: string }) => readonly SimulatedEndpoint[];
   /** Leave out the default targets (the demo platform and the fakes). */
   readonly noDefaultTargets?: boolean;
+  /** Slack's per-channel rate limit (default: none). */
+  readonly slackRateLimit?: RateLimit;
+  /** Channels the Slack app is a member of, in bot-token mode (default: all six). */
+  readonly slackBotMemberOf?: readonly string[];
 }
 
 export interface AlertState {
@@ -46,10 +53,15 @@ const SCRAPED_DEMO_SERVICES: readonly DemoService[] = ["gateway", "api-server", 
 /** The pod the fake DCGM exporter attributes GPU 1 to. */
 export const GPU_USER = { pod: "max-serve-7d9f-0", namespace: "ai-platform", container: "max-serve" } as const;
 
-/** Two GPUs at 40% and 60 °C, Redis at half its maxmemory, 15 of 100 PostgreSQL connections. */
-function setHealthy(dcgm: FakeDcgmExporter, redis: FakeRedisExporter, postgres: FakePostgresExporter): void {
-  dcgm.set(0, { utilizationPercent: 40, framebufferUsedMiB: 20_000, framebufferFreeMiB: 60_000, temperatureCelsius: 60 });
-  dcgm.set(1, { utilizationPercent: 40, framebufferUsedMiB: 20_000, framebufferFreeMiB: 60_000, temperatureCelsius: 60, user: GPU_USER });
+/** GPU nodes, one DCGM exporter pod each. */
+export const GPU_NODES = ["gpu-node-0", "gpu-node-1"] as const;
+
+/** Two GPUs per node at 40% and 60 °C (GPU 1 of the first node in use), Redis at half its maxmemory, 15 of 100 PostgreSQL connections. */
+function setHealthy(gpuNodes: readonly FakeDcgmExporter[], redis: FakeRedisExporter, postgres: FakePostgresExporter): void {
+  gpuNodes.forEach((dcgm, node) => {
+    dcgm.set(0, { utilizationPercent: 40, framebufferUsedMiB: 20_000, framebufferFreeMiB: 60_000, temperatureCelsius: 60 });
+    dcgm.set(1, { utilizationPercent: 40, framebufferUsedMiB: 20_000, framebufferFreeMiB: 60_000, temperatureCelsius: 60, ...(node === 0 ? { user: GPU_USER } : {}) });
+  });
   redis.set({ up: true, usedBytes: 50e6, maxBytes: 100e6 });
   postgres.set({ up: true, idle: 10, active: 5, maxConnections: 100 });
 }
@@ -58,7 +70,8 @@ export class Pipeline {
   private constructor(
     readonly dir: string,
     readonly demo: DemoPlatform,
-    readonly dcgm: FakeDcgmExporter,
+    /** The DCGM exporter of each GPU node (two nodes, two GPUs each). */
+    readonly gpuNodes: readonly FakeDcgmExporter[],
     readonly redis: FakeRedisExporter,
     readonly postgres: FakePostgresExporter,
     readonly slack: FakeSlack,
@@ -66,10 +79,17 @@ export class Pipeline {
     readonly qdrant: FakeExporter,
     private am: Daemon,
     readonly prometheus: Daemon,
+    /** Pods the discovery lists. */
+    readonly endpointCount: number,
   ) {}
 
   get alertmanager(): Daemon {
     return this.am;
+  }
+
+  /** The first GPU node's exporter, where the incidents heat a GPU. */
+  get dcgm(): FakeDcgmExporter {
+    return this.gpuNodes[0];
   }
 
   /**
@@ -103,15 +123,15 @@ export class Pipeline {
     const prometheusBin = requireTool("prometheus");
     const alertmanagerBin = requireTool("alertmanager");
     const dir = mkdtempSync(path.join(tmpdir(), `e2e-${opts.name}-`));
-    const [demo, dcgm, redis, postgres, slack, qdrant] = await Promise.all([
+    const [demo, gpuNodes, redis, postgres, slack, qdrant] = await Promise.all([
       DemoPlatform.start(),
-      FakeDcgmExporter.start(),
+      Promise.all(GPU_NODES.map((node) => FakeDcgmExporter.start(node))),
       FakeRedisExporter.start(),
       FakePostgresExporter.start(),
-      FakeSlack.start(),
+      FakeSlack.start({ channels: Object.values(SEED_CHANNELS), rateLimit: opts.slackRateLimit, botMemberOf: opts.slackBotMemberOf }),
       FakeExporter.start("qdrant"),
     ]);
-    setHealthy(dcgm, redis, postgres);
+    setHealthy(gpuNodes, redis, postgres);
 
     const F = opts.compression;
     const rulesDir = path.join(dir, "rules");
@@ -119,15 +139,16 @@ export class Pipeline {
     mkdirSync(rulesDir);
     mkdirSync(secretsDir);
     for (const [name, text] of Object.entries(opts.rendered.ruleFiles)) writeFileSync(path.join(rulesDir, name), F === 1 ? text : compressRuleFile(text, F));
-    const slackUrlFile = path.join(secretsDir, "slack-webhook-url");
-    writeFileSync(slackUrlFile, slack.webhookUrl);
-    const heartbeatUrlFile = path.join(secretsDir, "heartbeat-url");
-    writeFileSync(heartbeatUrlFile, `${slack.webhookUrl}/heartbeat`);
+    // The Secret's files, named by its keys, for every mode: the rendered config reads those of its own.
+    writeFileSync(path.join(secretsDir, SLACK_BOT_TOKEN_KEY), slack.botToken);
+    for (const [key, channel] of Object.entries(SEED_CHANNELS)) writeFileSync(path.join(secretsDir, slackChannelWebhookKey(key as SlackChannelKey)), slack.webhookUrl(channel));
+    writeFileSync(path.join(secretsDir, SLACK_WEBHOOK_URL_KEY), slack.legacyWebhookUrl);
+    writeFileSync(path.join(secretsDir, HEARTBEAT_URL_KEY), slack.heartbeatUrl);
     const sdDir = path.join(dir, "discovery");
     mkdirSync(sdDir);
 
     const alertmanagerYml = path.join(dir, "alertmanager.yml");
-    writeFileSync(alertmanagerYml, loopbackAlertmanagerYml(opts.rendered, { slackUrlFile, heartbeatUrlFile, compression: F }));
+    writeFileSync(alertmanagerYml, loopbackAlertmanagerYml(opts.rendered, { slack: { secretsDir, proxyUrl: slack.proxyUrl, caFile: slack.caFile }, compression: F }));
     const alertmanager = await startDaemon((port) => {
       let args = replaceFlags(opts.rendered.alertmanagerArgs, {
         "--config.file": alertmanagerYml,
@@ -141,6 +162,7 @@ export class Pipeline {
     });
 
     const prometheusYml = path.join(dir, "prometheus.yml");
+    let endpointCount = 0;
     const prometheus = await startDaemon((port) => {
       const self = `127.0.0.1:${port}`;
       const settings = opts.rendered.settings;
@@ -149,12 +171,13 @@ export class Pipeline {
         // Prometheus scrapes itself, as in the cluster: the no-targets alert reads its discovery metrics.
         endpoints.push(componentEndpoint(settings, "prometheus", self));
         endpoints.push(sourceEndpoint(settings, "qdrant", qdrant.target));
-        for (const s of SCRAPED_DEMO_SERVICES) endpoints.push(sourceEndpoint(settings, s, demo.target(s)));
-        endpoints.push(componentEndpoint(settings, "dcgmExporter", dcgm.exporter.target));
+        for (const s of SCRAPED_DEMO_SERVICES) for (let i = 0; i < INSTANCES; i++) endpoints.push(sourceEndpoint(settings, s, demo.target(s, i), i));
+        gpuNodes.forEach((n, i) => endpoints.push(componentEndpoint(settings, "dcgmExporter", n.exporter.target, i, { node: GPU_NODES[i] })));
         endpoints.push(componentEndpoint(settings, "redisExporter", redis.exporter.target));
         endpoints.push(componentEndpoint(settings, "postgresExporter", postgres.exporter.target));
       }
       endpoints.push(...(opts.extraEndpoints?.({ prometheus: self }) ?? []));
+      endpointCount = endpoints.length;
       writeFileSync(prometheusYml, loopbackPrometheusYml(opts.rendered, { endpoints, sdDir, rulesDir, compression: F }));
       let args = replaceFlags(opts.rendered.prometheusArgs, {
         "--config.file": prometheusYml,
@@ -164,12 +187,12 @@ export class Pipeline {
       if (F !== 1) args = compressPrometheusFlags(args, F);
       return new Daemon("prometheus", prometheusBin, args, port, path.join(dir, "prometheus.log"));
     });
-    return new Pipeline(dir, demo, dcgm, redis, postgres, slack, qdrant, alertmanager, prometheus);
+    return new Pipeline(dir, demo, gpuNodes, redis, postgres, slack, qdrant, alertmanager, prometheus, endpointCount);
   }
 
   /** Puts the fake exporters back to healthy values. */
   healthyExporters(): void {
-    setHealthy(this.dcgm, this.redis, this.postgres);
+    setHealthy(this.gpuNodes, this.redis, this.postgres);
   }
 
   /** An instant query; `time` in ms since epoch (default: now). */
@@ -194,6 +217,16 @@ export class Pipeline {
     return (await this.alerts()).find((a) => a.labels.alertname === alertname && Object.entries(labels).every(([k, v]) => a.labels[k] === v));
   }
 
+  /**
+   * Whether every discovered pod is scraped and answering: as many `up` series as simulated pods at least (a pod may be
+   * scraped by more than one job) and none of them 0.
+   */
+  async allTargetsUp(): Promise<true | undefined> {
+    const [total, down] = await Promise.all([this.query("count(up)"), this.query("count(up == 0)")]);
+    const n = total.length ? Number(total[0].value[1]) : 0;
+    return n >= this.endpointCount && down.length === 0 ? true : undefined;
+  }
+
   /** Number of targets whose last scrape succeeded. */
   async targetsUp(): Promise<number> {
     const r = await this.query("sum(up)");
@@ -208,7 +241,7 @@ export class Pipeline {
   /** Stops every process and server of the run and removes its directory. */
   async close(): Promise<void> {
     await Promise.allSettled([this.prometheus.stop(), this.am.stop()]);
-    await Promise.allSettled([this.demo.close(), this.dcgm.exporter.close(), this.redis.exporter.close(), this.postgres.exporter.close(), this.slack.close(), this.qdrant.close()]);
+    await Promise.allSettled([this.demo.close(), ...this.gpuNodes.map((n) => n.exporter.close()), this.redis.exporter.close(), this.postgres.exporter.close(), this.slack.close(), this.qdrant.close()]);
     rmSync(this.dir, { recursive: true, force: true });
   }
 }

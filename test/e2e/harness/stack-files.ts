@@ -4,7 +4,8 @@
  * transformations a run on loopback needs:
  *
  * - always (`loopbackPrometheusYml`, `loopbackAlertmanagerYml`, `replaceFlags`): file paths and listen addresses point
- *   into the run's directory and at 127.0.0.1, the Slack and heartbeat URL files hold the fake Slack's URLs, and
+ *   into the run's directory and at 127.0.0.1, the Slack credential and heartbeat files hold the fake Slack's token and
+ *   URLs, the Web API's https://slack.com is reached through the fake as a proxy, and
  *   Kubernetes discovery becomes file discovery of the same targets with the same meta labels
  *   (loopback-discovery.ts). Nothing else changes: every scrape job, relabelling, limit, route, inhibition, template and
  *   flag runs as rendered, on the pinned Prometheus and Alertmanager;
@@ -13,12 +14,12 @@
 import { dump, load } from "js-yaml";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
-import { AlertmanagerConfig } from "../../../components/alertmanager-config";
+import { ALERTMANAGER_SECRET_DIR, AlertmanagerConfig } from "../../../components/alertmanager-config";
 import { PrometheusConfig } from "../../../components/prometheus-config";
 import { parseStackConfig } from "../../../config/parse";
 import { StackSettings } from "../../../config/schema";
 import { parseStackFile } from "../../../scripts/lib/stack-file";
-import { Doc, loadManifests, renderedStack } from "../../support/render";
+import { Doc, loadManifests, renderedStack, stackFileOf } from "../../support/render";
 import { SimulatedEndpoint, toFileDiscovery } from "./loopback-discovery";
 
 export interface RenderedStack {
@@ -52,7 +53,7 @@ export function renderStack(stack = "dev"): RenderedStack {
   const run = renderedStack(stack);
   if (run.status !== 0) throw new Error(`render --stack ${stack} failed:\n${run.stderr}`);
   const docs = loadManifests(run.file);
-  const stackFile = path.join(__dirname, "..", "..", "..", `Pulumi.${stack}.yaml`);
+  const stackFile = stackFileOf(stack);
   const { config } = parseStackFile(readFileSync(stackFile, "utf8"), stackFile);
   return {
     stack,
@@ -201,17 +202,45 @@ export function loopbackPrometheusYml(
   return dump(out, { noRefs: true, lineWidth: -1 });
 }
 
+/** Where the run's Alertmanager reaches Slack: its credential files and, for the Web API, the proxy to slack.com. */
+export interface LoopbackSlack {
+  /** The run's copy of the mounted Secret: the same file names as the Secret's keys. */
+  readonly secretsDir: string;
+  /** The HTTPS proxy through which https://slack.com is the fake (http_config.proxy_url). */
+  readonly proxyUrl: string;
+  /** The CA of the fake's slack.com certificate (http_config.tls_config.ca_file). */
+  readonly caFile: string;
+}
+
+/** Every `*_file` path under the mounted Secret's directory, moved into `secretsDir` (same file name). */
+function moveSecretFiles<T>(value: T, secretsDir: string): T {
+  if (Array.isArray(value)) return value.map((v) => moveSecretFiles(v, secretsDir)) as T;
+  if (value === null || typeof value !== "object") return value;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) {
+    out[k] = k.endsWith("_file") && typeof v === "string" && v.startsWith(`${ALERTMANAGER_SECRET_DIR}/`) ? path.join(secretsDir, path.posix.basename(v)) : moveSecretFiles(v, secretsDir);
+  }
+  return out as T;
+}
+
 /**
- * alertmanager.yml for loopback: the Slack and heartbeat URL files are the run's (the pod reads them from its mounted
- * Secret), and with compression the route timings of COMPRESSION.
+ * alertmanager.yml for loopback: every credential file is the run's (the pod reads them from its mounted Secret);
+ * receivers that call Slack's Web API (bot-token mode) reach https://slack.com through the fake's proxy, trusting its
+ * CA, their URLs unchanged; with compression, the route timings of COMPRESSION.
  */
-export function loopbackAlertmanagerYml(rendered: RenderedStack, opts: { slackUrlFile: string; heartbeatUrlFile: string; compression: number }): string {
-  let config = load(rendered.alertmanagerYml) as AlertmanagerConfig;
+export function loopbackAlertmanagerYml(rendered: RenderedStack, opts: { slack: LoopbackSlack; compression: number }): string {
+  let config = moveSecretFiles(load(rendered.alertmanagerYml) as AlertmanagerConfig, opts.slack.secretsDir);
   config = {
     ...config,
-    global: { ...config.global, slack_api_url_file: opts.slackUrlFile },
     receivers: config.receivers.map((r) =>
-      r.webhook_configs ? { ...r, webhook_configs: r.webhook_configs.map((w) => (w.url_file ? { ...w, url_file: opts.heartbeatUrlFile } : w)) } : r,
+      r.slack_configs
+        ? {
+            ...r,
+            slack_configs: r.slack_configs.map((c) =>
+              c.api_url ? ({ ...c, http_config: { ...c.http_config, proxy_url: opts.slack.proxyUrl, tls_config: { ca_file: opts.slack.caFile } } } as typeof c) : c,
+            ),
+          }
+        : r,
     ),
   };
   if (opts.compression !== 1) config = { ...config, route: compressRoute(config.route, opts.compression) };

@@ -1,0 +1,28 @@
+/**
+ * Stack files the tests render besides the project's own: a project stack with a few keys changed (the dev stack
+ * delivering to Slack with a bot token, so the end-to-end suite runs both Slack modes on otherwise identical files).
+ * CommonJS, since jest's global setup loads it untransformed.
+ */
+const { readFileSync, writeFileSync } = require("node:fs");
+const path = require("node:path");
+const { dump, load } = require("js-yaml");
+
+const ROOT = path.resolve(__dirname, "..", "..");
+
+/** Variant name -> the project stack it starts from and the top-level keys it replaces. */
+const VARIANTS = {
+  "dev-bot-token": { base: "dev", set: { "observability:slack": { mode: "bot-token" } } },
+};
+
+/** Writes the variant's stack file into `dir` and returns its path and the stack name it renders as. */
+function writeVariant(name, dir) {
+  const v = VARIANTS[name];
+  if (!v) throw new Error(`no stack variant ${JSON.stringify(name)}; known: ${Object.keys(VARIANTS).join(", ")}`);
+  const doc = load(readFileSync(path.join(ROOT, `Pulumi.${v.base}.yaml`), "utf8"));
+  doc.config = { ...doc.config, ...v.set };
+  const file = path.join(dir, `Pulumi.${name}.yaml`);
+  writeFileSync(file, dump(doc, { noRefs: true, lineWidth: -1 }));
+  return { file, stack: v.base };
+}
+
+module.exports = { VARIANTS, writeVariant };
