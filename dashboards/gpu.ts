@@ -4,8 +4,9 @@
  */
 import { M } from "../telemetry/catalog";
 import { GPU_MEMORY_PERCENT, GPU_TEMPERATURE_CELSIUS, GPU_UTILIZATION_PERCENT } from "../rules/thresholds";
-import { HALF, QUARTER, bars, buildDashboard, critAt, graph, promVariable, promql, promqlInstant, singleStat } from "./kit";
+import { FULL, HALF, QUARTER, bars, buildDashboard, critAt, graph, grid, promVariable, promql, promqlInstant, singleStat } from "./kit";
 import { byVar, selector } from "./promql";
+import { ne } from "../rules/promql";
 
 export const GPU_UID = "ai-platform-gpu";
 
@@ -18,6 +19,11 @@ const temp = selector(M.gpuTemperatureCelsius.name, scope);
 /** As HighGPUMemory computes it: a total of 0 means no data, not a full GPU. */
 const memoryPercent = `100 * ${used} / (${total} > 0)`;
 const perGpu = "{{node}} GPU {{gpu_id}}";
+/**
+ * GPUs a workload holds: the exporter names the pod, namespace and container using a GPU (scraped with honor_labels),
+ * and sets `container` only then; an idle GPU carries the exporter's own pod.
+ */
+const inUse = selector(M.gpuUtilizationPercent.name, { ...scope, container: ne("") });
 
 export function gpuDashboard(): Record<string, unknown> {
   return buildDashboard({
@@ -107,6 +113,14 @@ export function gpuDashboard(): Record<string, unknown> {
         panels: [
           bars({ title: "Utilization now", queries: [promqlInstant(util, perGpu)], unit: "percent", min: 0, max: 100, thresholds: [critAt(GPU_UTILIZATION_PERCENT)], width: HALF }),
           bars({ title: "Memory used now", queries: [promqlInstant(memoryPercent, perGpu)], unit: "percent", min: 0, max: 100, thresholds: [critAt(GPU_MEMORY_PERCENT)], width: HALF }),
+          grid({
+            title: "GPUs in use by pod",
+            description: "Which pod uses each GPU, as the DCGM exporter attributes it, and its utilization now. Idle GPUs are not listed.",
+            queries: [promqlInstant(`max by (node, gpu_id, namespace, pod, container) (${inUse})`)],
+            unit: "percent",
+            hide: ["Time"],
+            width: FULL,
+          }),
         ],
       },
     ],
