@@ -59,6 +59,7 @@ const alertmanager = new Alertmanager("alertmanager", {
   storageClass: config.storageClass,
   image: imageFor("alertmanager", config.images),
   slack: config.secrets.slack,
+  evaluationInterval: config.prometheus.evaluationInterval,
   heartbeatUrl: config.secrets.heartbeatUrl,
   protect: config.protectData,
 });

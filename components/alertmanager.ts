@@ -17,7 +17,7 @@ import {
   slackDeliveryFiles,
 } from "./alertmanager-config";
 import { ImageSpec, imageTag } from "./images";
-import { ALERT_RESEND_DELAY } from "./prometheus-config";
+import { ALERT_RESEND_DELAY, dispatchStartDelay } from "./prometheus-config";
 import {
   checksumAnnotation,
   containerResources,
@@ -47,6 +47,8 @@ export interface AlertmanagerArgs {
   /** Dead man's switch for the Watchdog alert; without it Watchdog is dropped. */
   readonly heartbeatUrl?: pulumi.Output<string>;
   readonly protect: boolean;
+  /** Prometheus' rule evaluation interval, which bounds how late its re-sends come after a restart. */
+  readonly evaluationInterval: string;
 }
 
 /** The Secret's keys and values for a mode; the keys are the file names alertmanager.yml reads. */
@@ -139,8 +141,8 @@ export class Alertmanager extends pulumi.ComponentResource {
                     `--web.external-url=${externalUrl}`,
                     // After a restart Alertmanager holds no alerts until Prometheus re-sends them; alerts that started
                     // long ago are flushed at once, so an inhibited one can go out before its inhibiting alert is back
-                    // (prometheus/alertmanager#4064, seen in test/e2e). Dispatch waits one resend delay instead.
-                    `--dispatch.start-delay=${ALERT_RESEND_DELAY}`,
+                    // (prometheus/alertmanager#4064, seen in test/e2e). Dispatch waits until every alert is re-sent.
+                    `--dispatch.start-delay=${dispatchStartDelay(ALERT_RESEND_DELAY, args.evaluationInterval)}`,
                     ...clusterArgs(replicas, spec.name, headlessName, args.namespaceName, clusterTcp.port),
                   ],
                   env: [{ name: "POD_IP", valueFrom: { fieldRef: { fieldPath: "status.podIP" } } }],

@@ -1,12 +1,14 @@
 /**
  * prometheus.yml as a pure function of typed input. Scrape jobs follow docs/architecture.md: one per seed source (Kubernetes
  * service discovery in the source's namespace), the exporters, pods annotated `prometheus.io/scrape`, and the stack's
- * own components. Every series gets `job`, `service` (= job), `namespace` and `instance`.
+ * own components. Every series gets `job`, `service` (= job, except on the session-series job: its source's name),
+ * `namespace` and `instance`.
  */
 import { dump } from "js-yaml";
 import { durationSeconds, quantityValue } from "../config/fields";
-import { SOURCE_NAMES, StackSettings } from "../config/schema";
+import { SOURCE_NAMES, SourceName, StackSettings } from "../config/schema";
 import { ScrapeLimits, scrapeLimitFields } from "../rules/cardinality";
+import { SESSION_SERIES_JOB, SESSION_SERIES_SOURCE } from "../telemetry/catalog";
 import { SERVICES, ServiceSpec } from "./services";
 
 export interface RelabelConfig {
@@ -39,6 +41,8 @@ export interface ScrapeConfig {
   label_name_length_limit: number;
   label_value_length_limit: number;
   target_limit: number;
+  /** Adds scrape_sample_limit, scrape_timeout_seconds and scrape_body_size_bytes per target. */
+  extra_scrape_metrics?: boolean;
   kubernetes_sd_configs?: KubernetesSdConfig[];
   static_configs?: StaticConfig[];
   relabel_configs?: RelabelConfig[];
@@ -77,7 +81,8 @@ export interface PrometheusConfigArgs {
   readonly limits: (job: string) => ScrapeLimits;
   /**
    * High-cardinality labels and the metric families allowed to carry them (`user_id` -> [`memory_items_total`]).
-   * On any other family the label is dropped at scrape time.
+   * On any other family the label is dropped at scrape time. Those families, when the session-series source is
+   * enabled, are scraped from it by SESSION_SERIES_JOB under that job's limits rather than the source's.
    */
   readonly restrictedLabels: Readonly<Record<string, readonly string[]>>;
   /** Directory of the mounted rule files. */
@@ -113,16 +118,21 @@ export function restrictedLabelsFrom(
 }
 
 const escapeRegex = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+/** A group matching exactly one of these names (relabel regexes are anchored). */
+const namesRegex = (names: readonly string[]) => `(${names.map(escapeRegex).join("|")})`;
 
-/** Labels every job adds: namespace, pod, node where discovered, and `service` equal to the job name. */
-function commonRelabels(role: KubernetesSdConfig["role"]): RelabelConfig[] {
+/**
+ * Labels every job adds: namespace, pod, node where discovered, and `service`: the job name, or the `service` given for
+ * a job that scrapes part of a service's series (they stay that service's for alerts, routing and dashboards).
+ */
+function commonRelabels(role: KubernetesSdConfig["role"], service?: string): RelabelConfig[] {
   const out: RelabelConfig[] = [
     { source_labels: ["__meta_kubernetes_namespace"], target_label: "namespace" },
     { source_labels: ["__meta_kubernetes_pod_name"], target_label: "pod" },
     { source_labels: ["__meta_kubernetes_pod_node_name"], target_label: "node" },
   ];
   if (role === "pod") out.push({ source_labels: ["__meta_kubernetes_pod_phase"], regex: "Pending|Succeeded|Failed|Completed", action: "drop" });
-  out.push({ source_labels: ["job"], target_label: "service" });
+  out.push(service === undefined ? { source_labels: ["job"], target_label: "service" } : { target_label: "service", replacement: service });
   return out;
 }
 
@@ -135,7 +145,7 @@ export function restrictedLabelRelabels(restricted: Readonly<Record<string, read
   for (const [label, families] of Object.entries(restricted)) {
     const keep = `__tmp_keep_${label}`;
     out.push(
-      { source_labels: ["__name__", label], regex: `(${families.map(escapeRegex).join("|")});(.+)`, target_label: keep, replacement: "$2" },
+      { source_labels: ["__name__", label], regex: `${namesRegex(families)};(.+)`, target_label: keep, replacement: "$2" },
       { regex: label, action: "labeldrop" },
       { source_labels: [keep], regex: "(.+)", target_label: label, replacement: "$1" },
       { regex: keep, action: "labeldrop" },
@@ -150,8 +160,11 @@ function limitsOf(job: string, args: PrometheusConfigArgs): LimitFields {
   return scrapeLimitFields(args.limits(job)) as LimitFields;
 }
 
-/** A Service's endpoints, selected by Service name and port (name or endpoint port number). */
-function endpointsJob(job: string, namespace: string, service: string, port: number | string, path: string, args: PrometheusConfigArgs): ScrapeConfig {
+/**
+ * A Service's endpoints, selected by Service name and port (name or endpoint port number). `serviceLabel` sets
+ * `service` to something other than the job name.
+ */
+function endpointsJob(job: string, namespace: string, service: string, port: number | string, path: string, args: PrometheusConfigArgs, serviceLabel?: string): ScrapeConfig {
   const portRule: RelabelConfig = typeof port === "number"
     ? { source_labels: ["__meta_kubernetes_endpointslice_port"], regex: String(port), action: "keep" }
     : { source_labels: ["__meta_kubernetes_endpointslice_port_name"], regex: escapeRegex(port), action: "keep" };
@@ -163,10 +176,31 @@ function endpointsJob(job: string, namespace: string, service: string, port: num
     relabel_configs: [
       { source_labels: ["__meta_kubernetes_service_name"], regex: escapeRegex(service), action: "keep" },
       portRule,
-      ...commonRelabels("endpointslice"),
+      ...commonRelabels("endpointslice", serviceLabel),
     ],
     metric_relabel_configs: restrictedLabelRelabels(args.restrictedLabels),
   };
+}
+
+/**
+ * The session-series source's job and SESSION_SERIES_JOB, from the same targets: the first drops the families allowed
+ * a high-cardinality label, the second keeps only those. sample_limit counts what metric relabelling leaves, so each
+ * limit covers its own half and the per-user growth can only fail the second.
+ */
+function splitSessionSeries(s: StackSettings["sources"][SourceName], families: readonly string[], args: PrometheusConfigArgs): ScrapeConfig[] {
+  const byName = (action: "keep" | "drop"): RelabelConfig => ({ source_labels: ["__name__"], regex: namesRegex(families), action });
+  const source = endpointsJob(SESSION_SERIES_SOURCE, s.namespace, s.service, s.port, s.path, args);
+  const sessions = endpointsJob(SESSION_SERIES_JOB, s.namespace, s.service, s.port, s.path, args, SESSION_SERIES_SOURCE);
+  return [
+    // Dropped first, so the label steps after it run on the service's own series only.
+    { ...source, metric_relabel_configs: [byName("drop"), ...(source.metric_relabel_configs ?? [])] },
+    {
+      ...sessions,
+      // scrape_sample_limit, for the alert on this job nearing its limit.
+      extra_scrape_metrics: true,
+      metric_relabel_configs: [byName("keep"), ...(sessions.metric_relabel_configs ?? [])],
+    },
+  ];
 }
 
 /** Pods of one of the stack's workloads, selected by `app.kubernetes.io/name` and container port name. */
@@ -194,9 +228,12 @@ export function buildPrometheusConfig(args: PrometheusConfigArgs): PrometheusCon
   const ns = (spec: ServiceSpec) => args.namespaces[spec.namespace];
   const jobs: ScrapeConfig[] = [];
 
+  const sessionFamilies = [...new Set(Object.values(args.restrictedLabels).flat())].sort();
   for (const name of SOURCE_NAMES) {
     const s = args.sources[name];
-    if (s.enabled) jobs.push(endpointsJob(name, s.namespace, s.service, s.port, s.path, args));
+    if (!s.enabled) continue;
+    if (name === SESSION_SERIES_SOURCE && sessionFamilies.length > 0) jobs.push(...splitSessionSeries(s, sessionFamilies, args));
+    else jobs.push(endpointsJob(name, s.namespace, s.service, s.port, s.path, args));
   }
   if (args.exporters.redis) {
     const r = SERVICES.redisExporter;
@@ -321,10 +358,20 @@ export function retentionSizeFor(storageSize: string): string {
 export const FOR_GRACE_PERIOD = "1m";
 
 /**
- * `--rules.alert.resend-delay` (Prometheus' default, made explicit): how often firing alerts are sent again. After a
- * restart Alertmanager learns its alerts back within this delay, so its `--dispatch.start-delay` is the same value.
+ * `--rules.alert.resend-delay` (Prometheus' default, made explicit): how often firing alerts are sent again at least.
  */
 export const ALERT_RESEND_DELAY = "1m";
+
+/**
+ * How long a restarted Alertmanager must wait before dispatching so that every firing alert is back
+ * (`--dispatch.start-delay`). Prometheus re-sends an alert at the first rule evaluation strictly after the resend
+ * delay has passed, so a re-send comes up to one evaluation interval after it (75s, not 60s, at the 15s default); one
+ * interval more covers an evaluation that runs late. Seen in test/e2e: with the resend delay alone, an inhibited
+ * alert went out after a restart.
+ */
+export function dispatchStartDelay(resendDelay: string, evaluationInterval: string): string {
+  return `${durationSeconds(resendDelay) + 2 * durationSeconds(evaluationInterval)}s`;
+}
 
 /** Command-line flags of the Prometheus container. */
 export function prometheusArgs(p: { retention: string; storageSize: string; configFile: string; dataDir: string; port: number }): string[] {

@@ -1,9 +1,10 @@
 /**
  * Per-job scrape guards for the Prometheus config builder. A target over a limit fails its whole scrape (`up` = 0,
- * ServiceDown and PrometheusScrapeSampleLimitHit fire), so the limits sit well above normal output: they stop a
- * label explosion from taking Prometheus down, not ordinary growth.
+ * ServiceDown and PrometheusScrapeSampleLimitHit fire; for the session-series job SessionSeriesScrapeFailing instead of
+ * ServiceDown), so the limits sit well above normal output: they stop a label explosion from taking Prometheus down,
+ * not ordinary growth.
  */
-import { ExporterJob, SourceName } from "../telemetry/catalog";
+import { ExporterJob, SESSION_SERIES_JOB, SourceName } from "../telemetry/catalog";
 
 export interface ScrapeLimits {
   /** Samples per scrape after relabelling (`sample_limit`). */
@@ -28,9 +29,11 @@ export const DEFAULT_SCRAPE_LIMITS: ScrapeLimits = {
 };
 
 /** Jobs whose normal output differs from the default, and why. */
-export const SCRAPE_LIMIT_OVERRIDES: Partial<Record<SourceName | ExporterJob, Partial<ScrapeLimits>>> = {
-  // One memory_items_total series per user and three budget series per live session: by the seed's design.
-  "memory-engine": { sampleLimit: 200_000 },
+export const SCRAPE_LIMIT_OVERRIDES: Partial<Record<SourceName | ExporterJob | typeof SESSION_SERIES_JOB, Partial<ScrapeLimits>>> = {
+  // One memory_items_total series per user and three budget series per live session, by the seed's design, and nothing
+  // else: the memory-engine job drops these families and keeps the default for the service's own metrics. 500k is
+  // nearly three times the ~175k users at which the two used to fail together under one 200k limit.
+  [SESSION_SERIES_JOB]: { sampleLimit: 500_000 },
   // Histograms per model and batch size.
   "max-serve": { sampleLimit: 50_000 },
   // pg_stat_activity_count has a series per database, state, user and application.

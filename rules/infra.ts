@@ -1,7 +1,7 @@
 /**
  * The seed's service-health and database alerts (category `infra`).
  */
-import { M, WATCHED_JOBS } from "../telemetry/catalog";
+import { M, SESSION_SERIES_JOB, WATCHED_JOBS } from "../telemetry/catalog";
 import { re, series } from "./promql";
 import {
   POSTGRES_CONNECTIONS,
@@ -12,6 +12,8 @@ import {
   REDIS_MEMORY_RATIO,
   SERVICE_DEGRADED_SHARE,
   SERVICE_DOWN_FOR,
+  SESSION_SERIES_FOR,
+  SESSION_SERIES_LIMIT_SHARE,
 } from "./thresholds";
 import { AlertRule, RuleGroup } from "./types";
 
@@ -39,6 +41,17 @@ const noTargetsExpr =
   `label_replace(label_replace(max by (config) (${series(M.prometheusSdDiscoveredTargets, { job: "prometheus", name: "scrape", config: re(WATCHED_JOBS.filter((j) => j !== "dcgm-exporter").join("|")) })}),` +
   ` "job", "$1", "config", "(.+)"), "service", "$1", "config", "(.+)")` +
   ` unless on (job) count by (job) (${series(M.up, { job: WATCHED })})`;
+
+/**
+ * A target of the per-session job whose scrape fails (over its limit, or whatever else), or whose kept samples pass a
+ * share of its limit. Both scrape series of a target carry the same target labels, so they match on all of them. A
+ * limit of 0 means none and would divide to +Inf: such targets drop out.
+ */
+const sessionJob = { job: SESSION_SERIES_JOB };
+const sessionSeriesFailingExpr =
+  `(${series(M.up, sessionJob)} == 0)` +
+  ` or on (job, instance) ` +
+  `(${series(M.scrapeSamplesPostMetricRelabeling, sessionJob)} / (${series(M.scrapeSampleLimit, sessionJob)} > 0) > ${SESSION_SERIES_LIMIT_SHARE})`;
 
 export const SERVICE_HEALTH_ALERTS: readonly AlertRule[] = [
   {
@@ -78,6 +91,20 @@ export const SERVICE_HEALTH_ALERTS: readonly AlertRule[] = [
     category: "infra",
     summary: "{{ $labels.job }} has no targets at all",
     description: `Prometheus is configured to scrape {{ $labels.job }} but has found no target for it for ${SERVICE_DOWN_FOR}: the service is scaled to zero, gone, or its Service name, port or namespace in the stack's sources no longer match.`,
+  },
+  {
+    // Not ServiceDown: this job's `up` is left out of the fleet alerts above, since the service's own metrics come
+    // through its own job. What is lost is the per-user and per-session series, and with them the budget alerts.
+    alert: "SessionSeriesScrapeFailing",
+    expr: sessionSeriesFailingExpr,
+    for: SESSION_SERIES_FOR,
+    severity: "warning",
+    category: "infra",
+    summary: "Per-session series of {{ $labels.service }} on {{ $labels.instance }} fail to scrape or near their sample limit",
+    description:
+      `The ${SESSION_SERIES_JOB} scrape of {{ $labels.instance }} has failed, or kept more than ${SESSION_SERIES_LIMIT_SHARE * 100}% of its sample_limit, for ${SESSION_SERIES_FOR}.` +
+      ` While it fails, ${M.memoryItemsTotal.name} and the memory budget series of that instance stop updating and BudgetExceeded and BudgetWarning cannot fire for its sessions;` +
+      " the service's own metrics come through its own job and are not affected.",
   },
   {
     alert: "HighRequestQueueDepth",

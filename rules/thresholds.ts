@@ -30,6 +30,12 @@ export const BUDGET_WARNING_FOR = "5m";
 export const SERVICE_DOWN_FOR = "2m";
 /** Share of a service's targets down at which the service counts as degraded (below all of them). */
 export const SERVICE_DEGRADED_SHARE = 0.5;
+/**
+ * The memory engine's per-session series job failing, or past this share of its sample_limit (the next growth fails
+ * it); 5m rides out a rollout. Meanwhile the budget alerts are blind, so it warns before the limit is reached.
+ */
+export const SESSION_SERIES_LIMIT_SHARE = 0.8;
+export const SESSION_SERIES_FOR = "5m";
 export const QUEUE_DEPTH = 100;
 export const QUEUE_DEPTH_FOR = "5m";
 

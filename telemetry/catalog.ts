@@ -100,6 +100,10 @@ const DCGM_LABELS = ["gpu", "UUID", "pci_bus_id", "device", "modelName", "Hostna
 /** Series of the exporters, of Qdrant and of the stack's own components that the rules and dashboards read. */
 export const EXPORTER_METRICS = {
   up: metric({ name: "up", type: "gauge", unit: "boolean", help: "1 when the last scrape of the target succeeded (synthesized by Prometheus)", origin: "prometheus" }),
+  // Synthesized per target beside `up`. sample_limit is checked against the post-relabelling count, and
+  // scrape_sample_limit exists only for jobs that set extra_scrape_metrics.
+  scrapeSamplesPostMetricRelabeling: metric({ name: "scrape_samples_post_metric_relabeling", type: "gauge", unit: "count", help: "samples of the target's last scrape left after metric relabelling (synthesized by Prometheus)", origin: "prometheus" }),
+  scrapeSampleLimit: metric({ name: "scrape_sample_limit", type: "gauge", unit: "count", help: "the target's sample_limit (synthesized by Prometheus for jobs with extra_scrape_metrics)", origin: "prometheus" }),
   // DCGM exporter (default counters)
   dcgmGpuUtil: metric({ name: "DCGM_FI_DEV_GPU_UTIL", type: "gauge", unit: "percent", help: "GPU utilization (0-100)", labels: DCGM_LABELS, origin: "dcgm-exporter" }),
   dcgmFbUsed: metric({ name: "DCGM_FI_DEV_FB_USED", type: "gauge", unit: "mebibytes", help: "framebuffer memory used", labels: DCGM_LABELS, origin: "dcgm-exporter" }),
@@ -307,5 +311,18 @@ export type { SourceName };
 export const EXPORTER_JOBS = ["redis-exporter", "postgres-exporter", "dcgm-exporter"] as const;
 export type ExporterJob = (typeof EXPORTER_JOBS)[number];
 
-/** Every job whose targets must be up: the seed's sources and the exporters. */
+/**
+ * The job that scrapes the memory engine's per-user and per-session series (the families in HIGH_CARDINALITY_ALLOWED)
+ * from the same targets as the source's own job, which drops them. They grow with users and sessions; under one
+ * sample_limit their growth would fail the whole scrape, and with it every metric of the service and ServiceDown. Its
+ * series keep `service` = the source: they are that service's, and the budget alerts and dashboards select by service.
+ */
+export const SESSION_SERIES_JOB = "memory-engine-sessions";
+/** The source whose targets SESSION_SERIES_JOB scrapes. */
+export const SESSION_SERIES_SOURCE: SourceName = "memory-engine";
+
+/**
+ * Every job whose targets must be up: the seed's sources and the exporters. SESSION_SERIES_JOB is not one: its
+ * failure loses the per-session series, not the service (SessionSeriesScrapeFailing).
+ */
 export const WATCHED_JOBS: readonly (SourceName | ExporterJob)[] = [...SOURCE_NAMES, ...EXPORTER_JOBS];

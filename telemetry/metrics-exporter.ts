@@ -171,10 +171,21 @@ export class MetricsExporter {
     if (results !== undefined) this.m.memorySearchResults.observe(results);
   }
 
-  /** Items a user currently holds (one series per user, by the seed's design: the memory engine's scrape job allows it). */
+  /**
+   * Items a user currently holds (one series per user, by the seed's design: the memory engine's per-session scrape
+   * job allows it). Call `removeUser` when the user is deleted.
+   */
   setMemoryItems(userId: string, items: number): void {
     const where = "setMemoryItems";
     this.m.memoryItems.set({ user_id: labelValue(where, "userId", userId) }, integer(where, "items", items));
+  }
+
+  /**
+   * Drops a deleted user's series (`memory_items_total{user_id}`). A series stays exported until removed, so without
+   * this every user ever seen counts against the scrape's sample limit.
+   */
+  removeUser(userId: string): void {
+    this.m.memoryItems.remove({ user_id: labelValue("removeUser", "userId", userId) });
   }
 
   /** The outcome of a drift check: the model's latest score (0-1), the check's status and how long it took. */
@@ -189,7 +200,7 @@ export class MetricsExporter {
     this.m.driftDuration.observe(seconds);
   }
 
-  /** A session's memory budget and what it uses; utilization is derived (above 1 when exceeded). */
+  /** A session's memory budget and what it uses; utilization is derived (above 1 when exceeded). Call `removeSession` when it ends. */
   updateBudget(sessionId: string, totalBytes: number, usedBytes: number): void {
     const where = "updateBudget";
     const labels = { session_id: labelValue(where, "sessionId", sessionId) };
@@ -201,9 +212,21 @@ export class MetricsExporter {
     this.m.budgetUtilization.set(labels, used / total);
   }
 
-  /** Drops a finished session's budget series; without it every session ever seen stays exported. */
+  /**
+   * Drops an ended session's series (the three `memory_budget_*{session_id}` gauges); without it every session ever
+   * seen stays exported and counts against the scrape's sample limit.
+   */
+  removeSession(sessionId: string): void {
+    this.removeSessionSeries("removeSession", sessionId);
+  }
+
+  /** @deprecated The same as `removeSession`, under its first name. */
   removeBudget(sessionId: string): void {
-    const labels = { session_id: labelValue("removeBudget", "sessionId", sessionId) };
+    this.removeSessionSeries("removeBudget", sessionId);
+  }
+
+  private removeSessionSeries(where: string, sessionId: string): void {
+    const labels = { session_id: labelValue(where, "sessionId", sessionId) };
     this.m.budgetTotal.remove(labels);
     this.m.budgetUsed.remove(labels);
     this.m.budgetUtilization.remove(labels);

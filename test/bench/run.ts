@@ -1,41 +1,53 @@
 /**
  * `npm run bench`: measures the stack on this machine and writes docs/benchmarks.md (figures and the machine).
  *
- *   npm run bench [-- --runs 5] [-- --skip-e2e] [-- --out docs/benchmarks.md]
+ *   npm run bench [-- --runs 5] [-- --skip-e2e] [-- --out docs/benchmarks.md] [-- --only <scenario>[,<scenario>]]
  *
  * Needs what `npm test` and `npm run test:e2e` need (the pinned Prometheus and Alertmanager, built by
  * scripts/install-test-tools.sh). Takes
- * about ten minutes; the measurements run one after another so they do not disturb each other.
+ * about ten minutes; the measurements run one after another so they do not disturb each other. `--only` runs the
+ * named scenarios alone and replaces just their sections of the output file, keeping the others as they were.
+ * A scenario whose check fails prints `FAIL: ...` lines, writes nothing and exits non-zero.
  */
-import { mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { ROOT } from "../support/render";
 import { renderStack } from "../e2e/harness/stack-files";
 import { Machine, machine, median, progress, seconds } from "./machine";
 import {
-  CardinalityGuard,
+  JobScrape,
   NotifyTime,
   RenderTime,
   RuleEvaluation,
+  SessionSeriesLimit,
   SuiteTime,
-  cardinalityGuard,
   notifyCompressed,
   notifyUncompressed,
   renderTimes,
   ruleEvaluation,
+  sessionSeriesLimit,
   suiteTime,
 } from "./scenarios";
+
+/** The scenarios, in the order a full run measures them. */
+const SCENARIOS = ["render", "suites", "notify", "rules", "session-series"] as const;
+type Scenario = (typeof SCENARIOS)[number];
 
 interface Options {
   runs: number;
   skipE2e: boolean;
   out: string;
+  /** Scenarios to run alone (undefined: all, and the whole file is written). */
+  only?: Scenario[];
 }
 
-const USAGE = "usage: npm run bench -- [--runs <n>] [--skip-e2e] [--out <file>]";
+const USAGE = `usage: npm run bench -- [--runs <n>] [--skip-e2e] [--out <file>] [--only <scenario>[,<scenario>]] (scenarios: ${SCENARIOS.join(", ")})`;
 const COMPRESSION = 60;
 const RULE_CYCLES = 6;
-const CARDINALITY_USERS = 200_000;
+/** Users of the memory engine in the session-series scenario: twice the per-session job's limit. */
+const SESSION_SERIES_USERS = 1_000_000;
+const SESSION_SERIES_SESSIONS = 1_000;
 
 function parseArgs(argv: readonly string[]): Options {
   const opts: Options = { runs: 5, skipE2e: false, out: path.join(ROOT, "docs", "benchmarks.md") };
@@ -50,6 +62,11 @@ function parseArgs(argv: readonly string[]): Options {
       const file = argv[++i];
       if (!file) throw new Error(`--out needs a file\n${USAGE}`);
       opts.out = path.resolve(file);
+    } else if (a === "--only") {
+      const names = (argv[++i] ?? "").split(",").filter((n) => n !== "");
+      const unknown = names.filter((n) => !(SCENARIOS as readonly string[]).includes(n));
+      if (names.length === 0 || unknown.length > 0) throw new Error(`--only takes scenarios from ${SCENARIOS.join(", ")}, got ${JSON.stringify(argv[i] ?? "")}\n${USAGE}`);
+      opts.only = names as Scenario[];
     } else throw new Error(`unknown argument ${JSON.stringify(a)}\n${USAGE}`);
   }
   return opts;
@@ -57,28 +74,27 @@ function parseArgs(argv: readonly string[]): Options {
 
 interface Results {
   machine: Machine;
-  renders: RenderTime[];
-  suites: SuiteTime[];
-  notifyUncompressed: NotifyTime[];
-  notifyCompressed: NotifyTime[];
-  rules: RuleEvaluation;
-  cardinality: CardinalityGuard;
+  renders?: RenderTime[];
+  suites?: SuiteTime[];
+  notifyUncompressed?: NotifyTime[];
+  notifyCompressed?: NotifyTime[];
+  rules?: RuleEvaluation;
+  sessionSeries?: SessionSeriesLimit;
   totalMs: number;
 }
 
 const table = (header: string[], rows: (string | number)[][]): string =>
   [`| ${header.join(" | ")} |`, `|${header.map(() => "---").join("|")}|`, ...rows.map((r) => `| ${r.join(" | ")} |`)].join("\n");
 
+const code = (s: string): string => `\`${s}\``;
+const n = (x: number): string => (Number.isFinite(x) ? x.toLocaleString("en-US") : String(x));
+
 function notifyRows(times: NotifyTime[]): (string | number)[][] {
   return [...times].sort((a, b) => b.ratio - a.ratio).map((t) => [t.alert, t.channel, seconds(t.elapsedMs, 2), seconds(t.boundMs, 2), t.ratio.toFixed(2)]);
 }
 
-function report(r: Results, opts: Options): string {
+function header(r: Results, opts: Options): string {
   const m = r.machine;
-  const compressedRatios = r.notifyCompressed.map((t) => t.ratio);
-  const over = r.notifyCompressed.filter((t) => t.ratio > 1);
-  const rules = r.rules;
-  const card = r.cardinality;
   return `# Benchmarks
 
 Written by \`npm run bench\` (test/bench/run.ts) on ${m.date.slice(0, 10)}; the whole run took ${seconds(r.totalMs, 0)} s.
@@ -95,18 +111,29 @@ Figures are from one machine and one run each (render: the median of ${opts.runs
 | Memory | ${m.memoryGiB} GiB |
 | Prometheus | ${m.prometheus} |
 | Alertmanager | ${m.alertmanager} |
+`;
+}
 
-## Render
+function renderSection(renders: RenderTime[], opts: Options): string {
+  return `## Render
 
 \`npm run render -- --stack <name>\`, a fresh process each run (TypeScript loading included), ${opts.runs} runs.
 
-${table(["stack", "median (s)", "min (s)", "max (s)"], r.renders.map((x) => [x.stack, seconds(x.medianMs, 2), seconds(Math.min(...x.runsMs), 2), seconds(Math.max(...x.runsMs), 2)]))}
+${table(["stack", "median (s)", "min (s)", "max (s)"], renders.map((x) => [x.stack, seconds(x.medianMs, 2), seconds(Math.min(...x.runsMs), 2), seconds(Math.max(...x.runsMs), 2)]))}
+`;
+}
 
-## Test suites
+function suitesSection(suites: SuiteTime[], opts: Options): string {
+  return `## Test suites
 
-${table(["suite", "command", "wall time (s)", "passed", "failed"], r.suites.map((s) => [s.name, `\`${s.command}\``, seconds(s.ms, 0), s.passed, s.failed]))}
-${opts.skipE2e ? "\nThe end-to-end suite was skipped (`--skip-e2e`).\n" : ""}
-## Time to notify
+${table(["suite", "command", "wall time (s)", "passed", "failed"], suites.map((s) => [s.name, `\`${s.command}\``, seconds(s.ms, 0), s.passed, s.failed]))}
+${opts.skipE2e ? "\nThe end-to-end suite was skipped (`--skip-e2e`).\n" : ""}`;
+}
+
+function notifySection(uncompressed: NotifyTime[], compressed: NotifyTime[]): string {
+  const compressedRatios = compressed.map((t) => t.ratio);
+  const over = compressed.filter((t) => t.ratio > 1);
+  return `## Time to notify
 
 From the moment a service's value crosses the threshold (the demo service or fake exporter changes it) to the fake
 Slack receiving the POST, against the bound *for + scrape interval + evaluation interval + group_wait* (group_wait of
@@ -116,22 +143,25 @@ the route that delivers to that channel). A ratio below 1 is within the bound.
 
 15 s scrape and evaluation intervals, \`for: 1m\`, group_wait 10 s (critical route) or 30 s (every other route).
 
-${table(["alert", "channel", "elapsed (s)", "bound (s)", "ratio"], notifyRows(r.notifyUncompressed))}
+${table(["alert", "channel", "elapsed (s)", "bound (s)", "ratio"], notifyRows(uncompressed))}
 
 ### Every seed alert, time-compressed by ${COMPRESSION}
 
 \`for\` and route timings divided by ${COMPRESSION}, scrape and evaluation intervals 1 s (test/e2e/harness/stack-files.ts,
-\`COMPRESSION\`); one incident makes all ${new Set(r.notifyCompressed.map((t) => t.alert)).size} alerts fire. Median ratio
+\`COMPRESSION\`); one incident makes all ${new Set(compressed.map((t) => t.alert)).size} alerts fire. Median ratio
 ${median(compressedRatios).toFixed(2)}, max ${Math.max(...compressedRatios).toFixed(2)}.
 ${over.length ? `\nOver the bound: ${over.map((t) => `${t.alert} (${t.channel}, ${t.ratio.toFixed(2)})`).join(", ")}. For rate()-based alerts the expression crosses its threshold one or more scrapes after the service's value changes (rate needs two samples of the new behaviour, and the ratio or quantile must move past the threshold), which the bound does not count; with 1 s intervals those scrapes weigh more than they would at 15 s.\n` : ""}
-${table(["alert", "channel", "elapsed (s)", "bound (s)", "ratio"], notifyRows(r.notifyCompressed))}
+${table(["alert", "channel", "elapsed (s)", "bound (s)", "ratio"], notifyRows(compressed))}
+`;
+}
 
-## Rule evaluation cost
+function rulesSection(rules: RuleEvaluation): string {
+  return `## Rule evaluation cost
 
 Prometheus with the rendered dev rules and timings (evaluation every ${seconds(rules.evaluationIntervalMs, 0)} s) scraping
 synthetic targets in the catalog's shapes, built with the instrumentation helpers (test/bench/synthetic.ts), each job
 under its sample_limit: ${rules.seriesScraped.toLocaleString("en-US")} series per scrape
-(${Object.entries(rules.seriesByJob).sort().map(([j, n]) => `${j} ${n.toLocaleString("en-US")}`).join(", ")}); head series
+(${Object.entries(rules.seriesByJob).sort().map(([j, c]) => `${j} ${c.toLocaleString("en-US")}`).join(", ")}); head series
 ${rules.headSeries.toLocaleString("en-US")}. Observed over ${rules.cyclesObserved} evaluation intervals
 (\`prometheus_rule_group_last_duration_seconds\`, largest value seen per group).
 
@@ -140,21 +170,60 @@ ${rules.headSeries.toLocaleString("en-US")}. Observed over ${rules.cyclesObserve
 - Missed evaluation iterations: ${rules.missedIterations}. Slowest scrape: ${rules.maxScrapeDurationMs.toFixed(0)} ms.
 
 ${table(["rule group", "max last duration (ms)"], Object.entries(rules.groupMaxMs).sort((a, b) => b[1] - a[1]).map(([g, ms]) => [g, ms.toFixed(2)]))}
-
-## Cardinality guard
-
-A memory engine exposing ${card.users.toLocaleString("en-US")} \`memory_items_total{user_id}\` series (plus its few
-others), scraped with the rendered \`memory-engine\` job (sample_limit ${card.sampleLimit.toLocaleString("en-US")}); Prometheus also
-scrapes itself, as deployed, so the self-monitoring rule can see the rejections.
-
-- Head series: ${card.headSeriesBefore.toLocaleString("en-US")} before, ${card.headSeriesAfter.toLocaleString("en-US")} after: a growth of
-  ${(card.headSeriesAfter - card.headSeriesBefore).toLocaleString("en-US")}, ${card.headSeriesAfter - card.headSeriesBefore <= card.sampleLimit ? "within" : "**over**"} the sample_limit. The rejected scrape stores no samples, but Prometheus
-  ${card.headSeriesAfter - card.headSeriesBefore > 0 ? "still created a head series for each sample it appended before reaching the limit (the samples are rolled back, the series are not); they hold no data and go when the head is next truncated, hours later by default. So the limit bounds the head, at one limit's worth of empty series per exploding target, rather than keeping it flat." : "created no head series for them."}
-- \`up{job="memory-engine"}\` after: ${card.targetUpAfter}; scrapes rejected over the limit: ${card.exceededScrapes}.
-- \`increase(prometheus_target_scrapes_exceeded_sample_limit_total[5m]) > 0\` (PrometheusScrapeSampleLimitHit): ${card.expressionTrue ? `true ${card.secondsToExpression.toFixed(0)} s after the explosion` : "not true within the wait"}; the alert was **${card.alertState}** when measured (it fires after its \`for: 5m\`, not awaited here).
-- ServiceDown for memory-engine: ${card.serviceDownState} (a rejected scrape counts as a failed one, as rules/cardinality.ts says).
-- Generating the ${card.users.toLocaleString("en-US")} series in the exporter took ${card.exporterGenerationMs.toFixed(0)} ms.
 `;
+}
+
+/** The scrape's outcome in words: scraped, or why not. */
+function outcome(j: JobScrape): string {
+  if (j.up === 1) return `scraped, ${n(j.samplesPostRelabeling)} samples kept of ${n(j.samplesScraped)}`;
+  return `**failed** (${j.lastError || "no error reported"}), ${n(j.samplesScraped)} samples exposed`;
+}
+
+function sessionSeriesSection(r: SessionSeriesLimit, machineDate: string): string {
+  const jobs = [r.service, r.sessionJob];
+  const growth = r.headSeriesAfter - r.headSeriesBefore;
+  return `## Per-user series past the limit
+
+\`npm run bench -- --only session-series\`, on ${machineDate.slice(0, 10)}. One memory engine exposing
+${n(r.users)} \`memory_items_total{user_id}\` series, ${n(r.sessions)} sessions' budget gauges (one session over its
+budget) and its own operation and HTTP series (${n(r.exposedSamples)} samples, ${(r.exposedBytes / 2 ** 20).toFixed(1)} MiB of text), scraped by the
+rendered dev \`memory-engine\` and \`memory-engine-sessions\` jobs, 15 s interval, ${seconds(r.scrapeTimeoutMs, 0)} s timeout, with the
+rendered rules; Prometheus also scrapes itself. Figures over the scrapes of the full exposition (from when the users
+appeared to one evaluation after the third scrape of each job); the machine's load average was ${r.loadAverage.toFixed(1)} on its ${os.cpus().length} cores then.
+
+${table(
+  ["job", "sample_limit", "up", "outcome of the last scrape", "series stored", "scrapes", "scrape duration: median (s)", "max (s)", "last (s)"],
+  jobs.map((j) => [code(j.job), n(j.sampleLimit), j.up, outcome(j), n(j.seriesStored), j.scrapes, seconds(j.medianDurationMs, 2), seconds(j.maxDurationMs, 2), seconds(j.lastDurationMs, 2)]),
+)}
+
+- The memory engine's own series under \`job="memory-engine"\`, with samples from scrapes of the full exposition: ${r.coreMissing.length === 0 ? `all ${r.coreSeries.length} present` : `**missing ${r.coreMissing.join(", ")}**`} (${r.coreSeries.map(code).join(", ")}).
+- Head series: ${n(r.headSeriesBefore)} before the users appeared, ${n(r.headSeriesAfter)} after (${n(growth)} more).${r.sessionJob.up === 1 ? "" : " A rejected scrape stores no samples, but Prometheus keeps a head series for each sample it appended before reaching the limit (the samples are rolled back, the series are not) until the head is next truncated, so one limit's worth of empty series per target is the bound."}
+- The over-budget session's \`memory_budget_utilization\`: ${r.overBudgetSeriesStored ? "stored" : "**not stored** (lost with the per-session scrape; the budget alerts cannot see it)"}.
+- Alerts one evaluation after the last scrape (those with \`for\` were not awaited): ${Object.entries(r.alerts).map(([a, st]) => `${a} ${st}`).join("; ")}.
+- Exporter cost, for comparison: setting the ${n(r.users)} user series with \`setMemoryItems\` took ${seconds(r.generationMs, 1)} s, and prom-client
+  renders the exposition in ${seconds(r.renderMs, 1)} s. The benchmark's stand-in serves the text rendered once, so the
+  durations above are Prometheus' (transfer, parse, relabel, append; the ${seconds(r.scrapeTimeoutMs, 0)} s timeout bounds only the transfer). A live
+  engine renders for every scrape, and both jobs scrape it each interval: ${2 * r.renderMs > r.scrapeTimeoutMs ? `twice ${seconds(r.renderMs, 1)} s is past the timeout, so at this size it must cache its exposition between scrapes or serve the per-user series on a path of their own, or its own job times out too` : `twice ${seconds(r.renderMs, 1)} s fits in the timeout`}.
+`;
+}
+
+/** `text` split into the part before the first `## ` heading and its `## ` sections, by title. */
+function sections(text: string): { preamble: string; sections: [string, string][] } {
+  const parts = text.split(/^(?=## )/m);
+  const preamble = parts[0].startsWith("## ") ? "" : parts.shift()!;
+  return { preamble, sections: parts.map((p) => [p.split("\n")[0].slice(3).trim(), p.endsWith("\n\n") ? p : `${p.replace(/\n*$/, "")}\n\n`]) };
+}
+
+/** `previous` with the given sections replaced (or appended), every other one kept as it was. */
+function spliceSections(previous: string, replacements: readonly string[]): string {
+  const doc = sections(previous);
+  for (const r of replacements) {
+    const [[title, body]] = sections(r).sections;
+    const i = doc.sections.findIndex(([t]) => t === title);
+    if (i >= 0) doc.sections[i] = [title, body];
+    else doc.sections.push([title, body]);
+  }
+  return `${doc.preamble}${doc.sections.map(([, body]) => body).join("")}`.replace(/\n+$/, "\n");
 }
 
 async function main(): Promise<void> {
@@ -162,26 +231,45 @@ async function main(): Promise<void> {
   const started = Date.now();
   const m = machine();
   progress(`${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, node ${m.node}`);
-  const renders = renderTimes(["dev", "prod"], opts.runs);
-  const suites = [suiteTime("unit and render tests", [])];
-  if (!opts.skipE2e) suites.push(suiteTime("end-to-end tests", ["--config", "jest.e2e.config.js"]));
-  const rendered = renderStack("dev");
-  const results: Results = {
-    machine: m,
-    renders,
-    suites,
-    notifyUncompressed: await notifyUncompressed(rendered),
-    notifyCompressed: await notifyCompressed(rendered, COMPRESSION),
-    rules: await ruleEvaluation(rendered, RULE_CYCLES),
-    cardinality: await cardinalityGuard(rendered, CARDINALITY_USERS),
-    totalMs: 0,
-  };
+  const runs = (s: Scenario) => !opts.only || opts.only.includes(s);
+  const results: Results = { machine: m, totalMs: 0 };
+  const out: string[] = [];
+  if (runs("render")) {
+    results.renders = renderTimes(["dev", "prod"], opts.runs);
+    out.push(renderSection(results.renders, opts));
+  }
+  if (runs("suites")) {
+    results.suites = [suiteTime("unit and render tests", [])];
+    if (!opts.skipE2e) results.suites.push(suiteTime("end-to-end tests", ["--config", "jest.e2e.config.js"]));
+    out.push(suitesSection(results.suites, opts));
+  }
+  const rendered = runs("notify") || runs("rules") || runs("session-series") ? renderStack("dev") : undefined;
+  if (rendered && runs("notify")) {
+    results.notifyUncompressed = await notifyUncompressed(rendered);
+    results.notifyCompressed = await notifyCompressed(rendered, COMPRESSION);
+    out.push(notifySection(results.notifyUncompressed, results.notifyCompressed));
+  }
+  if (rendered && runs("rules")) {
+    results.rules = await ruleEvaluation(rendered, RULE_CYCLES);
+    out.push(rulesSection(results.rules));
+  }
+  const failures: string[] = [];
+  if (rendered && runs("session-series")) {
+    results.sessionSeries = await sessionSeriesLimit(rendered, SESSION_SERIES_USERS, SESSION_SERIES_SESSIONS);
+    out.push(sessionSeriesSection(results.sessionSeries, m.date));
+    failures.push(...results.sessionSeries.failures.map((f) => `session-series: ${f}`));
+  }
   results.totalMs = Date.now() - started;
-  const text = report(results, opts);
+
+  process.stdout.write(out.join("\n"));
+  if (failures.length > 0) {
+    for (const f of failures) process.stdout.write(`FAIL: ${f}\n`);
+    throw new Error(`${failures.length} check(s) failed; ${path.relative(process.cwd(), opts.out)} left as it was`);
+  }
+  const text = opts.only && existsSync(opts.out) ? spliceSections(readFileSync(opts.out, "utf8"), out) : `${header(results, opts)}\n${out.join("\n")}`;
   mkdirSync(path.dirname(opts.out), { recursive: true });
   writeFileSync(opts.out, text);
-  process.stdout.write(text);
-  progress(`wrote ${path.relative(process.cwd(), opts.out)}`);
+  progress(`wrote ${path.relative(process.cwd(), opts.out)}${opts.only ? ` (sections: ${opts.only.join(", ")})` : ""}`);
 }
 
 main().then(

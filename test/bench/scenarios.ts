@@ -3,6 +3,7 @@
  * loopback) and returns plain figures; run.ts writes them to docs/benchmarks.md.
  */
 import { spawnSync } from "node:child_process";
+import { loadavg } from "node:os";
 import * as path from "node:path";
 import { load } from "js-yaml";
 import { ROOT, render } from "../support/render";
@@ -12,8 +13,9 @@ import { Pipeline } from "../e2e/harness/pipeline";
 import { sleep, waitFor } from "../e2e/harness/processes";
 import { componentEndpoint } from "../e2e/harness/simulated-cluster";
 import { COMPRESSED_INTERVAL, RenderedStack, durationMs } from "../e2e/harness/stack-files";
+import { M, SESSION_SERIES_JOB } from "../../telemetry/catalog";
 import { median, progress } from "./machine";
-import { HUNDRED_THOUSAND, SyntheticPlatform, explodingMemoryEngine } from "./synthetic";
+import { HUNDRED_THOUSAND, MEMORY_ENGINE_CORE_SERIES, SyntheticPlatform, sessionSeriesEngine } from "./synthetic";
 
 // ---- render and test suite ---------------------------------------------------------------------------------------
 
@@ -125,7 +127,7 @@ function measure(p: Pipeline, rendered: RenderedStack, compression: number, cros
 export async function notifyUncompressed(rendered: RenderedStack): Promise<NotifyTime[]> {
   const p = await Pipeline.start({ name: "bench-notify", rendered, compression: 1 });
   try {
-    await waitFor("all targets up", async () => ((await p.targetsUp()) >= 10 ? true : undefined), { timeoutMs: 60_000, intervalMs: 500 });
+    await waitFor("all targets up", () => p.allTargetsUp(), { timeoutMs: 60_000, intervalMs: 500 });
     p.demo.setDrift(HIGH_MODEL, 0.3);
     p.demo.setDrift(DRIFTING_MODEL, 0.18);
     const crossedAt = Date.now();
@@ -143,7 +145,7 @@ export async function notifyUncompressed(rendered: RenderedStack): Promise<Notif
 export async function notifyCompressed(rendered: RenderedStack, compression: number): Promise<NotifyTime[]> {
   const p = await Pipeline.start({ name: "bench-notify-compressed", rendered, compression });
   try {
-    await waitFor("all targets up", async () => ((await p.targetsUp()) >= 10 ? true : undefined), { timeoutMs: 20_000 });
+    await waitFor("all targets up", () => p.allTargetsUp(), { timeoutMs: 20_000 });
     await sleep(2_500);
     const crossedAt = startIncident(p);
     await waitFor("every seed alert notified", () => (SEED_ALERTS.every((a) => p.slack.delivered({ alertname: a, state: "firing" }).length > 0) ? true : undefined), { timeoutMs: 60_000, intervalMs: 50 });
@@ -234,66 +236,182 @@ export async function ruleEvaluation(rendered: RenderedStack, cycles: number): P
   }
 }
 
-// ---- cardinality guard -------------------------------------------------------------------------------------------
+// ---- per-user series past the limit ------------------------------------------------------------------------------
 
-export interface CardinalityGuard {
-  readonly users: number;
+/** One job's scrape of the memory engine, from Prometheus' own series for the target. */
+export interface JobScrape {
+  readonly job: string;
   readonly sampleLimit: number;
-  readonly headSeriesBefore: number;
-  readonly headSeriesAfter: number;
-  readonly targetUpAfter: number;
-  readonly exceededScrapes: number;
-  readonly expressionTrue: boolean;
-  readonly alertState: string;
-  readonly secondsToExpression: number;
-  readonly serviceDownState: string;
-  readonly exporterGenerationMs: number;
+  readonly up: number;
+  readonly samplesScraped: number;
+  readonly samplesPostRelabeling: number;
+  /** Scrapes of the full exposition observed. */
+  readonly scrapes: number;
+  /** scrape_duration_seconds over those scrapes: the last one's, the median and the largest. */
+  readonly lastDurationMs: number;
+  readonly medianDurationMs: number;
+  readonly maxDurationMs: number;
+  /** The targets page's last error ("" when the scrape succeeded). */
+  readonly lastError: string;
+  /**
+   * Series under the job with a sample from a scrape of the full exposition (Prometheus' synthesized scrape series and
+   * the alert series left out).
+   */
+  readonly seriesStored: number;
 }
 
-/** A memory engine emitting `users` user_id series, scraped with the rendered memory-engine job and limits. */
-export async function cardinalityGuard(rendered: RenderedStack, users: number): Promise<CardinalityGuard> {
-  const engine = await explodingMemoryEngine(rendered.settings);
+export interface SessionSeriesLimit {
+  readonly users: number;
+  readonly sessions: number;
+  readonly exposedSamples: number;
+  readonly exposedBytes: number;
+  readonly generationMs: number;
+  readonly renderMs: number;
+  readonly scrapeTimeoutMs: number;
+  /** The machine's 1-minute load average when the users appeared (other work slows every figure). */
+  readonly loadAverage: number;
+  readonly service: JobScrape;
+  readonly sessionJob: JobScrape;
+  /** Expected core series names, and those missing under job="memory-engine". */
+  readonly coreSeries: readonly string[];
+  readonly coreMissing: readonly string[];
+  readonly headSeriesBefore: number;
+  readonly headSeriesAfter: number;
+  /** Whether the over-budget session's utilization is stored now (the budget alerts read it). */
+  readonly overBudgetSeriesStored: boolean;
+  /** Alert states when measured, one evaluation after the last scrape (pending, firing or inactive). */
+  readonly alerts: Readonly<Record<string, string>>;
+  /** What must hold for the service's own metrics; empty when all does. */
+  readonly failures: readonly string[];
+}
+
+const one = (samples: { value: [number, string] }[]): number => Number(samples[0]?.value[1] ?? NaN);
+/** Scrapes of the full exposition each job must have made before the figures are read. */
+const SCRAPES = 3;
+
+/**
+ * The rendered dev memory-engine jobs (and the rest of prometheus.yml and the rules, as deployed) scraping one memory
+ * engine with `users` user_id series and its own metrics: whether its own job stays up with its metrics, what becomes
+ * of the per-session job, and how long each scrape takes. Prometheus scrapes itself, so the self-monitoring alerts can
+ * see the rejections.
+ */
+export async function sessionSeriesLimit(rendered: RenderedStack, users: number, sessions: number): Promise<SessionSeriesLimit> {
+  const prom = load(rendered.prometheusYml) as {
+    global: { scrape_interval: string; scrape_timeout: string; evaluation_interval: string };
+    scrape_configs: { job_name: string; sample_limit: number }[];
+  };
+  const limitOf = (job: string) => {
+    const found = prom.scrape_configs.find((j) => j.job_name === job);
+    if (!found) throw new Error(`the rendered prometheus.yml has no ${job} job`);
+    return found.sample_limit;
+  };
+  const serviceJob = "memory-engine";
+  const sessionJob = SESSION_SERIES_JOB;
+  const limits: Record<string, number> = { [serviceJob]: limitOf(serviceJob), [sessionJob]: limitOf(sessionJob) };
+  const scrapeMs = durationMs(prom.global.scrape_interval);
+
+  progress(`session series: generating ${users.toLocaleString("en-US")} users and ${sessions.toLocaleString("en-US")} sessions`);
+  const engine = await sessionSeriesEngine(rendered.settings, { users, sessions, overBudget: 1 });
+  progress(`session series: ${engine.samples.toLocaleString("en-US")} samples, ${(engine.bytes / 2 ** 20).toFixed(1)} MiB, rendered by the exporter in ${Math.round(engine.renderMs)} ms`);
   const p = await Pipeline.start({
-    name: "bench-cardinality",
+    name: "bench-session-series",
     rendered,
     compression: 1,
     noDefaultTargets: true,
     extraEndpoints: (self) => [engine.endpoint, componentEndpoint(rendered.settings, "prometheus", self.prometheus)],
   });
   try {
-    const prom = load(rendered.prometheusYml) as { global: { scrape_interval: string }; scrape_configs: { job_name: string; sample_limit: number }[] };
-    const sampleLimit = prom.scrape_configs.find((j) => j.job_name === "memory-engine")!.sample_limit;
-    const scrapeMs = durationMs(prom.global.scrape_interval);
-    await waitFor("memory-engine and prometheus up", async () => ((await p.targetsUp()) >= 2 ? true : undefined), { timeoutMs: 60_000, intervalMs: 1_000 });
+    // First the engine without its users, for the head before they arrive.
+    const bothUp = `count(up{job=~"${serviceJob}|${sessionJob}"} == 1)`;
+    await waitFor("both memory-engine jobs up", async () => (one(await p.query(bothUp)) === 2 ? true : undefined), { timeoutMs: 4 * scrapeMs + 30_000, intervalMs: 1_000 });
     await sleep(scrapeMs);
     const headSeriesBefore = (await selfSamples(p.prometheus.url, "prometheus_tsdb_head_series"))[0][1];
+    engine.grow();
+    const grownAt = Date.now();
+    const loadAverage = loadavg()[0];
+    progress(`session series: serving ${users.toLocaleString("en-US")} users; waiting for ${SCRAPES} scrapes of each job`);
+    // The scrapes since the change, by job: each writes one `up` sample stamped with its start, so samples in the
+    // window since then are the scrapes that fetched the full exposition. One that outlasts the interval delays the
+    // next, so the count is read rather than assumed.
+    const since = (at: number) => `${Math.max(1, at - grownAt)}ms`;
+    const scrapesSince = async (job: string, at = Date.now()) => one(await p.query(`count_over_time(up{job="${job}"}[${since(at)}])`, at)) || 0;
+    const enough = await waitFor(`${SCRAPES} scrapes of each job`, async () => {
+      const counts = await Promise.all([serviceJob, sessionJob].map((j) => scrapesSince(j)));
+      return counts.every((c) => c >= SCRAPES) ? true : undefined;
+    }, { timeoutMs: 8 * 60_000, intervalMs: 5_000 }).catch(() => false);
+    if (!enough) progress(`session series: fewer than ${SCRAPES} scrapes of a job within 8 minutes; measuring what there is`);
+    // One more evaluation, so alerts on the last scrape are at least pending.
+    await sleep(durationMs(prom.global.evaluation_interval) + 1_000);
+    const at = Date.now();
 
-    const genStart = performance.now();
-    engine.explode(users);
-    const exporterGenerationMs = performance.now() - genStart;
-    const explodedAt = Date.now();
-    progress(`cardinality: ${users} user_id series exposed (sample_limit ${sampleLimit}), waiting for the guard`);
-    const expr = "increase(prometheus_target_scrapes_exceeded_sample_limit_total[5m]) > 0";
-    const expressionTrue = await waitFor("the sample-limit alert expression", async () => ((await p.query(expr)).length > 0 ? true : undefined), { timeoutMs: 4 * scrapeMs + 30_000, intervalMs: 1_000 }).catch(() => false);
-    const secondsToExpression = (Date.now() - explodedAt) / 1000;
-    // One more evaluation, so the alert is at least pending.
-    await sleep(scrapeMs + 1_000);
-    const alerts = await p.alerts();
+    // Fresh samples only: after a scrape rejected over its limit, the series it appended before reaching the limit keep
+    // their previous sample (no stale marker) for the 5m lookback, so a series merely being there proves nothing.
+    // timestamp() drops the name, so one name at a time.
+    const freshOf = async (name: string, job: string) => one(await p.query(`count(timestamp(${name}{job="${job}"}) > ${grownAt / 1000})`, at)) || 0;
+    const freshSeries = async (job: string) => {
+      const names = (await p.query(`count by (__name__) ({job="${job}", __name__!~"up|scrape_.+|ALERTS.*"})`, at)).map((x) => x.metric.__name__);
+      let total = 0;
+      for (const name of names) total += await freshOf(name, job);
+      return total;
+    };
+    const scrape = async (job: string): Promise<JobScrape> => {
+      const q = async (expr: string) => one(await p.query(expr, at));
+      const durations = `scrape_duration_seconds{job="${job}"}[${since(at)}]`;
+      const targets = (await (await fetch(`${p.prometheus.url}/api/v1/targets?state=active`, { signal: AbortSignal.timeout(10_000) })).json()) as {
+        data: { activeTargets: { labels: Record<string, string>; lastError: string }[] };
+      };
+      return {
+        job,
+        sampleLimit: limits[job],
+        up: await q(`up{job="${job}"}`),
+        samplesScraped: await q(`scrape_samples_scraped{job="${job}"}`),
+        samplesPostRelabeling: await q(`scrape_samples_post_metric_relabeling{job="${job}"}`),
+        scrapes: await scrapesSince(job, at),
+        lastDurationMs: 1000 * (await q(`scrape_duration_seconds{job="${job}"}`)),
+        medianDurationMs: 1000 * (await q(`quantile_over_time(0.5, ${durations})`)),
+        maxDurationMs: 1000 * (await q(`max_over_time(${durations})`)),
+        lastError: targets.data.activeTargets.find((t) => t.labels.job === job)?.lastError ?? "(no target)",
+        seriesStored: await freshSeries(job),
+      };
+    };
+    const service = await scrape(serviceJob);
+    const sessionScrape = await scrape(sessionJob);
+    const coreMissing: string[] = [];
+    for (const name of MEMORY_ENGINE_CORE_SERIES) if ((await freshOf(name, serviceJob)) === 0) coreMissing.push(name);
     const headSeriesAfter = (await selfSamples(p.prometheus.url, "prometheus_tsdb_head_series"))[0][1];
-    const up = await p.query('up{job="memory-engine"}');
-    const exceeded = await selfSamples(p.prometheus.url, "prometheus_target_scrapes_exceeded_sample_limit_total");
+    const firing = await p.alerts();
+    const state = (alertname: string, labels: Record<string, string> = {}) =>
+      firing.find((a) => a.labels.alertname === alertname && Object.entries(labels).every(([k, v]) => a.labels[k] === v))?.state ?? "inactive";
+    const limitHitExpr = "increase(prometheus_target_scrapes_exceeded_sample_limit_total[5m]) > 0";
+    const failures = [
+      ...(service.up === 1 ? [] : [`up{job="${serviceJob}"} is ${service.up}, not 1 (last error: ${service.lastError || "none"})`]),
+      ...(coreMissing.length === 0 ? [] : [`memory-engine core series not scraped: ${coreMissing.join(", ")}`]),
+    ];
     return {
       users,
-      sampleLimit,
+      sessions,
+      exposedSamples: engine.samples,
+      exposedBytes: engine.bytes,
+      generationMs: engine.generationMs,
+      renderMs: engine.renderMs,
+      scrapeTimeoutMs: durationMs(prom.global.scrape_timeout),
+      loadAverage,
+      service,
+      sessionJob: sessionScrape,
+      coreSeries: MEMORY_ENGINE_CORE_SERIES,
+      coreMissing,
       headSeriesBefore,
       headSeriesAfter,
-      targetUpAfter: Number(up[0]?.value[1] ?? NaN),
-      exceededScrapes: exceeded[0]?.[1] ?? 0,
-      expressionTrue,
-      alertState: alerts.find((a) => a.labels.alertname === "PrometheusScrapeSampleLimitHit")?.state ?? "inactive",
-      secondsToExpression,
-      serviceDownState: alerts.find((a) => a.labels.alertname === "ServiceDown" && a.labels.job === "memory-engine")?.state ?? "inactive",
-      exporterGenerationMs,
+      overBudgetSeriesStored: (await p.query(`${M.memoryBudgetUtilization.name}{session_id="session-0"}`)).length > 0,
+      alerts: {
+        "ServiceDown (memory-engine)": state("ServiceDown", { service: serviceJob }),
+        "ServiceInstanceDown (memory-engine)": state("ServiceInstanceDown", { service: serviceJob }),
+        SessionSeriesScrapeFailing: state("SessionSeriesScrapeFailing"),
+        PrometheusScrapeSampleLimitHit: state("PrometheusScrapeSampleLimitHit"),
+        "PrometheusScrapeSampleLimitHit expression": (await p.query(limitHitExpr)).length > 0 ? "true" : "false",
+        "BudgetExceeded (the session over its budget)": state("BudgetExceeded", { session_id: "session-0" }),
+      },
+      failures,
     };
   } finally {
     await p.close();

@@ -4,6 +4,7 @@
  * so each job stays under its scrape sample_limit (rules/cardinality.ts), which would otherwise reject it whole.
  */
 import { HTTP_METHODS } from "../../telemetry/arguments";
+import { M, bucket, count } from "../../telemetry/catalog";
 import { MetricsExporter, createMetricsExporter } from "../../telemetry/metrics-exporter";
 import { serve, LoopbackServer } from "../e2e/harness/http";
 import { SimulatedEndpoint } from "../e2e/harness/loopback-discovery";
@@ -98,18 +99,72 @@ function populate(e: Record<SyntheticJob, MetricsExporter>, s: SyntheticSizes): 
   for (let m = 0; m < s.driftModels; m++) for (const status of ["ok", "warning"] as const) e["drift-monitor"].updateDriftScore(`model-${m}`, 0.05, status, 1);
 }
 
-/** A memory engine whose `memory_items_total` fans out to `users` user_id series (the cardinality explosion). */
-export async function explodingMemoryEngine(settings: StackSettings): Promise<{ exporter: MetricsExporter; endpoint: SimulatedEndpoint; explode: (users: number) => void; close: () => Promise<void> }> {
+export interface SessionSeriesSizes {
+  /** Users with memory items: one `memory_items_total{user_id}` series each. */
+  readonly users: number;
+  /** Live sessions with a budget (three series each); the first `overBudget` of them past their budget. */
+  readonly sessions: number;
+  readonly overBudget: number;
+}
+
+/** The memory engine's scraped series of its own: what its job must keep scraping however many users there are. */
+export const MEMORY_ENGINE_CORE_SERIES: readonly string[] = [
+  M.memoryOperationsTotal.name,
+  bucket(M.memoryOperationDurationSeconds),
+  count(M.memoryOperationDurationSeconds),
+  bucket(M.memorySearchResults),
+  count(M.memorySearchResults),
+  M.httpRequestsTotal.name,
+  bucket(M.httpRequestDurationSeconds),
+];
+
+export interface SessionSeriesEngine {
+  readonly endpoint: SimulatedEndpoint;
+  /** Setting the user series through the instrumentation helpers. */
+  readonly generationMs: number;
+  /** One rendering of the full exposition by the exporter (prom-client), as a live service would do per scrape. */
+  readonly renderMs: number;
+  readonly bytes: number;
+  readonly samples: number;
+  /** Serves the full exposition from now on; until then, the same engine without its users. */
+  grow(): void;
+  close(): Promise<void>;
+}
+
+/**
+ * A memory engine with `users` user_id series and `sessions` budgets besides its own operations and HTTP series, built
+ * with the instrumentation helpers. It serves the exposition rendered once: rendering a million series takes
+ * prom-client seconds (reported as `renderMs`), which would otherwise be measured as Prometheus' scrape time, twice
+ * over, since both memory-engine jobs scrape the same endpoint, and would stall this process's own queries meanwhile.
+ */
+export async function sessionSeriesEngine(settings: StackSettings, sizes: SessionSeriesSizes): Promise<SessionSeriesEngine> {
   const exporter = createMetricsExporter("memory-engine");
-  exporter.recordMemoryOperation("search", "success", 0.01, { searchResults: 5 });
-  exporter.setMemoryItems("user-0", 1);
-  const handler = exporter.metricsHandler();
-  const server = await serve((req, res) => handler(req, res));
+  for (const operation of ["search", "store", "update", "delete"]) {
+    for (const status of ["success", "error"] as const) exporter.recordMemoryOperation(operation, status, 0.02, { searchResults: 5 });
+  }
+  for (const endpointTemplate of ["/v1/memories", "/v1/memories/:id", "/v1/search"]) exporter.recordHttpRequest("POST", endpointTemplate, 200, 0.03);
+  for (let x = 0; x < sizes.sessions; x++) exporter.updateBudget(`session-${x}`, 1_000_000, x < sizes.overBudget ? 1_200_000 : 300_000);
+  let body = await exporter.metrics();
+  const start = performance.now();
+  for (let u = 0; u < sizes.users; u++) exporter.setMemoryItems(`user-${u}`, 1 + (u % 100));
+  const generationMs = performance.now() - start;
+  const renderStart = performance.now();
+  const full = await exporter.metrics();
+  const renderMs = performance.now() - renderStart;
+  const samples = full.split("\n").filter((l) => l !== "" && !l.startsWith("#")).length;
+  const contentType = exporter.contentType;
+  const server = await serve((_req, res) => {
+    res.writeHead(200, { "Content-Type": contentType, "Content-Length": Buffer.byteLength(body) });
+    res.end(body);
+  });
   return {
-    exporter,
     endpoint: sourceEndpoint(settings, "memory-engine", `127.0.0.1:${server.port}`),
-    explode: (users: number) => {
-      for (let u = 0; u < users; u++) exporter.setMemoryItems(`user-${u}`, 1 + (u % 100));
+    generationMs,
+    renderMs,
+    bytes: Buffer.byteLength(full),
+    samples,
+    grow: () => {
+      body = full;
     },
     close: () => server.close(),
   };

@@ -57,11 +57,14 @@ describe("Prometheus component", () => {
 });
 
 describe("Alertmanager component", () => {
-  it("keeps the webhook URLs in a Secret, mounted as files the config reads", () => {
+  it("keeps prod's Slack bot token and the heartbeat URL in a Secret, mounted as files the config reads", () => {
     const secret = find(stack.manifests, "Secret", "alertmanager-secrets");
-    expect(Object.keys(secret.stringData).sort()).toEqual(["heartbeat-url", "slack-webhook-url"]);
+    expect(Object.keys(secret.stringData).sort()).toEqual(["heartbeat-url", "slack-bot-token"]);
     const config = load(find(stack.manifests, "ConfigMap", "alertmanager-config").data["alertmanager.yml"]) as Record<string, any>;
-    expect(config.global.slack_api_url_file).toBe("/etc/alertmanager/secrets/slack-webhook-url");
+    const slackConfigs = config.receivers.flatMap((r: any) => r.slack_configs ?? []);
+    expect(slackConfigs).toHaveLength(6);
+    for (const c of slackConfigs) expect(c.http_config.authorization.credentials_file).toBe("/etc/alertmanager/secrets/slack-bot-token");
+    expect(JSON.stringify(find(stack.manifests, "ConfigMap", "alertmanager-config"))).not.toMatch(/xoxb-/);
     const heartbeat = config.receivers.find((r: any) => r.name === "heartbeat");
     expect(heartbeat.webhook_configs[0].url_file).toBe("/etc/alertmanager/secrets/heartbeat-url");
     const sts = find(stack.manifests, "StatefulSet", "alertmanager");
@@ -80,9 +83,10 @@ describe("Alertmanager component", () => {
     expect(headless.spec.ports.map((p: any) => `${p.port}/${p.protocol ?? "TCP"}`)).toEqual(["9093/TCP", "9094/TCP", "9094/UDP"]);
   });
 
-  it("waits one Prometheus resend delay before dispatching after a start, so inhibiting alerts are back first", () => {
+  it("waits a resend delay and two evaluation intervals before dispatching after a start, so inhibiting alerts are back first", () => {
     const args: string[] = container(find(stack.manifests, "StatefulSet", "alertmanager")).args;
-    expect(args).toContain(`--dispatch.start-delay=${ALERT_RESEND_DELAY}`);
+    // The resend delay (60s) and two evaluation intervals (15s): a re-send comes at the first evaluation after the delay.
+    expect(args).toContain("--dispatch.start-delay=90s");
     expect(container(find(stack.manifests, "StatefulSet", "prometheus")).args).toContain(`--rules.alert.resend-delay=${ALERT_RESEND_DELAY}`);
   });
 

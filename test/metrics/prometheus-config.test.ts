@@ -7,12 +7,14 @@ import {
   ScrapeConfig,
   buildPrometheusConfig,
   prometheusArgs,
+  restrictedLabelRelabels,
   restrictedLabelsFrom,
   retentionSizeFor,
 } from "../../components/prometheus-config";
-import { ScrapeLimits, scrapeLimitsFor } from "../../rules/cardinality";
+import { DEFAULT_SCRAPE_LIMITS, ScrapeLimits, scrapeLimitsFor } from "../../rules/cardinality";
 import { allAlerts } from "../../rules/rule-files";
-import { HIGH_CARDINALITY_ALLOWED, HIGH_CARDINALITY_LABELS } from "../../telemetry/catalog";
+import { HIGH_CARDINALITY_ALLOWED, HIGH_CARDINALITY_LABELS, SESSION_SERIES_JOB } from "../../telemetry/catalog";
+import { createMetricsExporter } from "../../telemetry/metrics-exporter";
 
 type Labels = Record<string, string>;
 
@@ -79,7 +81,7 @@ function targetLabels(job: ScrapeConfig, discovered: Labels, opts: { select?: bo
 /** The labels a series keeps: the internal `__` ones are not stored. */
 const stored = (labels: Labels | undefined) => labels && Object.fromEntries(Object.entries(labels).filter(([k]) => !k.startsWith("__")));
 
-const settings = parseStackConfig({ "observability:slackWebhookUrl": "https://hooks.slack.com/x" }).settings;
+const settings = parseStackConfig({ "observability:slackBotToken": "xoxb-1-2-test" }).settings;
 
 function args(overrides: Partial<PrometheusConfigArgs> = {}): PrometheusConfigArgs {
   return {
@@ -121,8 +123,10 @@ describe("prometheus.yml builder", () => {
         "redis-exporter", "postgres-exporter", "dcgm-exporter",
         // the stack's own components ("What runs where"),
         "prometheus", "alertmanager", "loki", "promtail", "otel-collector", "jaeger", "grafana",
-        // metrics the platform sends over OTLP, and pods annotated prometheus.io/scrape ("Data flow").
+        // metrics the platform sends over OTLP, and pods annotated prometheus.io/scrape ("Data flow"),
         "otel-collector-metrics", "kubernetes-pods",
+        // and the memory engine's per-user and per-session series, under a limit of their own.
+        "memory-engine-sessions",
       ].sort(),
     );
   });
@@ -151,7 +155,7 @@ describe("prometheus.yml builder", () => {
     expect(targetLabels(job, endpoint("max", "80001"))).toBeUndefined();
   });
 
-  it("gives every job's series job, service (= job), namespace, instance and pod", () => {
+  it("gives every job's series job, service (= job, but the memory engine's on its session job), namespace, instance and pod", () => {
     // Every job's labelling on one discovered pod; which targets each job selects is checked job by job.
     const discovered = {
       __address__: "10.0.0.7:8080",
@@ -167,8 +171,11 @@ describe("prometheus.yml builder", () => {
       Object.fromEntries(
         config.scrape_configs.map((j) => [
           j.job_name,
-          // Annotated pods are named after their application, and `service` follows the renamed job.
-          expect.objectContaining(expected(j.job_name === "kubernetes-pods" ? "app-a" : j.job_name)),
+          // Annotated pods are named after their application, and `service` follows the renamed job; the session
+          // series are the memory engine's.
+          j.job_name === SESSION_SERIES_JOB
+            ? expect.objectContaining({ ...expected(SESSION_SERIES_JOB), service: "memory-engine" })
+            : expect.objectContaining(expected(j.job_name === "kubernetes-pods" ? "app-a" : j.job_name)),
         ]),
       ),
     );
@@ -235,11 +242,6 @@ describe("prometheus.yml builder", () => {
     expect([...given.keys()].sort()).toEqual(jobs.map((j) => j.job_name).sort());
   });
 
-  it("lets memory-engine, with its series per user and session, scrape more samples than gateway", () => {
-    expect(config.scrape_configs.find((j) => j.job_name === "memory-engine")!.sample_limit).toBeGreaterThan(
-      config.scrape_configs.find((j) => j.job_name === "gateway")!.sample_limit,
-    );
-  });
 
   it("restricts user_id and session_id to the families the seed gives them", () => {
     expect(restrictedLabelsFrom(HIGH_CARDINALITY_LABELS, HIGH_CARDINALITY_ALLOWED)).toEqual({
@@ -255,7 +257,8 @@ describe("prometheus.yml builder", () => {
   });
 
   describe("at scrape time, on every job the platform's series arrive through", () => {
-    const platformJobs = ["gateway", "mcpjungle", "api-server", "max-serve", "memory-engine", "learning-engine", "drift-monitor", "qdrant", "otel-collector-metrics", "kubernetes-pods"];
+    // memory-engine's series arrive through two jobs; they are checked together below.
+    const platformJobs = ["gateway", "mcpjungle", "api-server", "max-serve", "learning-engine", "drift-monitor", "qdrant", "otel-collector-metrics", "kubernetes-pods"];
     const ids = { user_id: "user123", session_id: "session456" };
     // Input sample -> the labels it is stored with, from the seed's "Custom Metrics".
     const samples: [Labels, Labels][] = [
@@ -273,6 +276,84 @@ describe("prometheus.yml builder", () => {
     it.each(platformJobs)("%s drops them from every other family", (name) => {
       const job = config.scrape_configs.find((j) => j.job_name === name)!;
       expect(samples.map(([input]) => relabel(input, job.metric_relabel_configs ?? []))).toEqual(samples.map(([, output]) => output));
+    });
+
+    it("memory-engine and its session job store each sample once, through one of them, and drop them from every other family", () => {
+      const through = (name: string, input: Labels) => relabel(input, config.scrape_configs.find((j) => j.job_name === name)!.metric_relabel_configs ?? []);
+      const stored = samples.map(([input]) => [through("memory-engine", input), through(SESSION_SERIES_JOB, input)].filter((l) => l !== undefined));
+      expect(stored).toEqual(samples.map(([, output]) => [output]));
+    });
+  });
+
+  describe("the memory engine's per-user and per-session series, scraped apart", () => {
+    const job = (name: string) => config.scrape_configs.find((j) => j.job_name === name)!;
+    const service = job("memory-engine");
+    const sessions = job(SESSION_SERIES_JOB);
+    const families = Object.keys(HIGH_CARDINALITY_ALLOWED).sort();
+    const familiesRegex = `(${families.join("|")})`;
+
+    it("scrapes the same targets from the same path in both jobs", () => {
+      expect(sessions.kubernetes_sd_configs).toEqual(service.kubernetes_sd_configs);
+      expect(sessions.metrics_path).toBe(service.metrics_path);
+      // Identical target selection and labels but for `service`, which stays the memory engine's.
+      expect(sessions.relabel_configs!.slice(0, -1)).toEqual(service.relabel_configs!.slice(0, -1));
+      expect(sessions.relabel_configs!.at(-1)).toEqual({ target_label: "service", replacement: "memory-engine" });
+      const discovered = {
+        __address__: "10.2.0.4:8080",
+        __meta_kubernetes_namespace: "ai-platform",
+        __meta_kubernetes_service_name: "memory-engine",
+        __meta_kubernetes_endpointslice_port_name: "metrics",
+        __meta_kubernetes_pod_name: "memory-engine-0",
+      };
+      expect(stored(targetLabels(sessions, discovered))).toEqual({ job: SESSION_SERIES_JOB, service: "memory-engine", namespace: "ai-platform", pod: "memory-engine-0", instance: "10.2.0.4:8080" });
+      expect(stored(targetLabels(service, discovered))).toEqual({ job: "memory-engine", service: "memory-engine", namespace: "ai-platform", pod: "memory-engine-0", instance: "10.2.0.4:8080" });
+      expect(targetLabels(sessions, { ...discovered, __meta_kubernetes_service_name: "memory-engine-canary" })).toBeUndefined();
+    });
+
+    it("drops the families first in memory-engine and keeps only them first in the session job, then restricts the labels as every job does", () => {
+      const restricted = restrictedLabelRelabels(restrictedLabelsFrom(HIGH_CARDINALITY_LABELS, HIGH_CARDINALITY_ALLOWED));
+      expect(service.metric_relabel_configs).toEqual([{ source_labels: ["__name__"], regex: familiesRegex, action: "drop" }, ...restricted]);
+      expect(sessions.metric_relabel_configs).toEqual([{ source_labels: ["__name__"], regex: familiesRegex, action: "keep" }, ...restricted]);
+    });
+
+    it("gives memory-engine the default limits and the session job its larger sample_limit, with scrape_sample_limit exposed", () => {
+      expect(service.sample_limit).toBe(DEFAULT_SCRAPE_LIMITS.sampleLimit);
+      expect(sessions.sample_limit).toBe(scrapeLimitsFor(SESSION_SERIES_JOB).sampleLimit);
+      expect(sessions.sample_limit).toBeGreaterThan(10 * service.sample_limit);
+      expect(sessions.extra_scrape_metrics).toBe(true);
+      expect(service.extra_scrape_metrics).toBeUndefined();
+    });
+
+    it("keeps memory-engine under its sample_limit, as Prometheus counts it after metric relabelling, with more users than the limit", async () => {
+      // The exporter's own exposition of a memory engine with one and a half limits' worth of users and some sessions.
+      const engine = createMetricsExporter("memory-engine");
+      for (const op of ["search", "store", "delete"]) engine.recordMemoryOperation(op, "success", 0.01, { searchResults: 3 });
+      const users = Math.ceil(service.sample_limit * 1.5);
+      for (let u = 0; u < users; u++) engine.setMemoryItems(`user-${u}`, 1);
+      for (let x = 0; x < 100; x++) engine.updateBudget(`session-${x}`, 100, 10);
+      // Samples per series name: the relabelling here reads the name only.
+      const exposed = new Map<string, number>();
+      for (const line of (await engine.metrics()).split("\n")) {
+        if (line === "" || line.startsWith("#")) continue;
+        const name = /^[^{ ]+/.exec(line)![0];
+        exposed.set(name, (exposed.get(name) ?? 0) + 1);
+      }
+      const kept = (j: ScrapeConfig) => [...exposed].filter(([name]) => relabel({ __name__: name }, j.metric_relabel_configs ?? []) !== undefined);
+      const count = (entries: [string, number][]) => entries.reduce((n, [, c]) => n + c, 0);
+      const core = kept(service);
+      expect(core.map(([name]) => name)).toContain("memory_operations_total");
+      expect(count(core)).toBeLessThanOrEqual(service.sample_limit);
+      expect(count(kept(sessions))).toBe(users + 3 * 100);
+      expect(count(kept(sessions)) + count(core)).toBe(count([...exposed]));
+    });
+
+    it("leaves memory-engine whole when no family may carry a high-cardinality label, and has no session job without the source", () => {
+      const unsplit = buildPrometheusConfig(args({ restrictedLabels: {} }));
+      expect(jobNames(unsplit)).not.toContain(SESSION_SERIES_JOB);
+      expect(unsplit.scrape_configs.find((j) => j.job_name === "memory-engine")!.metric_relabel_configs).toEqual([]);
+      const sources = { ...settings.sources, "memory-engine": { ...settings.sources["memory-engine"], enabled: false } };
+      expect(jobNames(buildPrometheusConfig(args({ sources })))).not.toContain("memory-engine");
+      expect(jobNames(buildPrometheusConfig(args({ sources })))).not.toContain(SESSION_SERIES_JOB);
     });
   });
 

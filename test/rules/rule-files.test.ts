@@ -69,8 +69,8 @@ describe("buildRuleFiles", () => {
     expect(bySeverity("info")).toEqual(["Watchdog"]);
   });
 
-  test("holds the 18 seed alerts, 3 fleet alerts and 20 self-monitoring alerts (7 alerting path, 5 log pipeline, 8 trace pipeline)", () => {
-    expect(renderedAlerts).toHaveLength(41);
+  test("holds the 18 seed alerts, 3 fleet alerts, 1 session-series alert and 20 self-monitoring alerts (7 alerting path, 5 log pipeline, 8 trace pipeline)", () => {
+    expect(renderedAlerts).toHaveLength(42);
     expect(renderedAlerts.filter((r) => r.labels?.category === "meta")).toHaveLength(20);
   });
 
@@ -146,7 +146,7 @@ describe("validateRuleFiles", () => {
 
   test("accepts the real rule set", () => {
     expect(() => validateRuleFiles(Object.fromEntries(Object.entries(RULE_SOURCES).map(([k, f]) => [k, f()])))).not.toThrow();
-    expect(allAlerts().length).toBe(41);
+    expect(allAlerts().length).toBe(42);
   });
 
   test("rejects a duplicate alert name across files", () => {

@@ -323,7 +323,7 @@ describe("budget series", () => {
     expect(await e.metrics()).toContain('memory_budget_utilization{session_id="s1"} 1.5\n');
   });
 
-  it("drops a finished session's series and keeps the others", async () => {
+  it("drops a finished session's series under the helper's first name too (removeBudget)", async () => {
     const e = createMetricsExporter("memory-engine");
     e.updateBudget("s1", 100, 10);
     e.updateBudget("s2", 100, 20);
@@ -334,6 +334,62 @@ describe("budget series", () => {
       'memory_budget_used_bytes{session_id="s2"}',
       'memory_budget_utilization{session_id="s2"}',
     ]);
+  });
+});
+
+describe("removing an ended session's or a deleted user's series", () => {
+  const e = createMetricsExporter("memory-engine");
+  const endpoint = serve(e);
+  /** The per-user and per-session series of one scrape, and the memory engine's own. */
+  const scrape = async () => {
+    const samples = parseExposition(await (await fetch(endpoint.url())).text()).samples;
+    const keys = (prefix: string) => samples.filter((s) => s.name.startsWith(prefix)).map((s) => `${seriesKey(s.name, s.labels)} ${s.value}`).sort();
+    return { items: keys(M.memoryItemsTotal.name), budgets: keys("memory_budget_"), operations: keys(M.memoryOperationsTotal.name) };
+  };
+
+  beforeEach(() => {
+    e.registry.resetMetrics();
+    e.recordMemoryOperation("search", "success", 0.01);
+    e.setMemoryItems("user1", 5);
+    e.setMemoryItems("user2", 7);
+    e.updateBudget("s1", 100, 10);
+    e.updateBudget("s2", 100, 90);
+  });
+
+  it("removeSession takes exactly that session's three budget gauges out of the exposition", async () => {
+    e.removeSession("s1");
+    expect(await scrape()).toEqual({
+      items: ['memory_items_total{user_id="user1"} 5', 'memory_items_total{user_id="user2"} 7'],
+      budgets: ['memory_budget_total_bytes{session_id="s2"} 100', 'memory_budget_used_bytes{session_id="s2"} 90', 'memory_budget_utilization{session_id="s2"} 0.9'],
+      operations: ['memory_operations_total{operation="search",status="success"} 1'],
+    });
+  });
+
+  it("removeUser takes exactly that user's memory_items_total out of the exposition", async () => {
+    e.removeUser("user2");
+    const after = await scrape();
+    expect(after.items).toEqual(['memory_items_total{user_id="user1"} 5']);
+    expect(after.budgets).toHaveLength(6);
+    expect(after.operations).toEqual(['memory_operations_total{operation="search",status="success"} 1']);
+  });
+
+  it("is a no-op for an id with no series, and a removed id comes back when it is set again", async () => {
+    const before = await scrape();
+    e.removeUser("nobody");
+    e.removeSession("no-session");
+    expect(await scrape()).toEqual(before);
+    e.removeUser("user1");
+    e.removeSession("s2");
+    e.setMemoryItems("user1", 1);
+    e.updateBudget("s2", 100, 50);
+    const again = await scrape();
+    expect(again.items).toContain('memory_items_total{user_id="user1"} 1');
+    expect(again.budgets).toContain('memory_budget_utilization{session_id="s2"} 0.5');
+  });
+
+  it("rejects an id that could not be a label value, naming the helper", () => {
+    expect(() => e.removeUser("")).toThrow('removeUser: userId must be a non-empty string');
+    expect(() => e.removeSession(42 as never)).toThrow("removeSession: sessionId must be a non-empty string");
   });
 });
 

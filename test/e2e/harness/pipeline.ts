@@ -157,7 +157,7 @@ export class Pipeline {
       });
       // Gossip off: a lone Alertmanager otherwise listens on 0.0.0.0:9094 and waits for peers.
       if (!args.includes("--cluster.listen-address=")) args = [...args, "--cluster.listen-address="];
-      if (F !== 1) args = compressAlertmanagerFlags(args, F);
+      if (F !== 1) args = compressAlertmanagerFlags(args, F, opts.rendered.prometheusArgs);
       return new Daemon("alertmanager", alertmanagerBin, args, port, path.join(dir, "alertmanager.log"));
     });
 

@@ -15,7 +15,7 @@ import { dump, load } from "js-yaml";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { ALERTMANAGER_SECRET_DIR, AlertmanagerConfig } from "../../../components/alertmanager-config";
-import { PrometheusConfig } from "../../../components/prometheus-config";
+import { PrometheusConfig, dispatchStartDelay } from "../../../components/prometheus-config";
 import { parseStackConfig } from "../../../config/parse";
 import { StackSettings } from "../../../config/schema";
 import { parseStackFile } from "../../../scripts/lib/stack-file";
@@ -112,10 +112,10 @@ export const COMPRESSION = {
    */
   prometheusFlags: "divided by F",
   /**
-   * Divided by F: Alertmanager's --dispatch.start-delay, which the stack sets to Prometheus' resend delay (so it is
-   * compressed with it).
+   * Recomputed: Alertmanager's --dispatch.start-delay, which the stack derives from Prometheus' resend delay and
+   * evaluation interval (dispatchStartDelay), from the compressed resend delay and the 1s evaluation interval.
    */
-  alertmanagerFlags: "divided by F",
+  alertmanagerFlags: "recomputed from the compressed Prometheus timings",
   /** Not scaled: Alertmanager's resolve_timeout (Prometheus sends endsAt on every alert, so it never applies). */
   unscaled: "resolve_timeout",
 } as const;
@@ -168,13 +168,18 @@ export function compressPrometheusFlags(args: readonly string[], factor: number)
   return out;
 }
 
-/** Alertmanager's --dispatch.start-delay divided by `factor` (the flag must be rendered). */
-export function compressAlertmanagerFlags(args: readonly string[], factor: number): string[] {
+/**
+ * Alertmanager's --dispatch.start-delay as the stack derives it, from Prometheus' compressed resend delay (the rendered
+ * flag divided by `factor`) and the compressed evaluation interval (the flag must be rendered on both).
+ */
+export function compressAlertmanagerFlags(args: readonly string[], factor: number, prometheusArgs: readonly string[]): string[] {
   const flag = "--dispatch.start-delay";
   const i = args.findIndex((a) => a.startsWith(`${flag}=`));
   if (i < 0) throw new Error(`rendered Alertmanager args have no ${flag}: ${args.join(" ")}`);
+  const resend = prometheusArgs.find((a) => a.startsWith("--rules.alert.resend-delay="));
+  if (!resend) throw new Error(`rendered Prometheus args have no --rules.alert.resend-delay: ${prometheusArgs.join(" ")}`);
   const out = [...args];
-  out[i] = `${flag}=${scaleDuration(args[i].slice(flag.length + 1), factor)}`;
+  out[i] = `${flag}=${dispatchStartDelay(scaleDuration(resend.split("=")[1], factor), COMPRESSED_INTERVAL)}`;
   return out;
 }
 
