@@ -12,6 +12,7 @@
 import { readFileSync, readdirSync } from "node:fs";
 import * as path from "node:path";
 import { load } from "js-yaml";
+import { ALERTMANAGER_SECRET_DIR } from "../../components/alertmanager-config";
 import { CRITICAL_CHANNEL } from "./harness/contract";
 import { Pipeline } from "./harness/pipeline";
 import { waitFor } from "./harness/processes";
@@ -74,10 +75,12 @@ describe("uncompressed run of the drift alerts through the rendered files", () =
     expect(written).toEqual(rendered.ruleFiles);
   });
 
-  it("runs the rendered alertmanager.yml with only the Slack URL file moved", () => {
-    const running = load(readFileSync(path.join(pipeline.dir, "alertmanager.yml"), "utf8")) as { global: Record<string, unknown> };
-    const original = load(rendered.alertmanagerYml) as { global: Record<string, unknown> };
-    expect({ ...running, global: { ...running.global, slack_api_url_file: "X" } }).toEqual({ ...original, global: { ...original.global, slack_api_url_file: "X" } });
+  it("runs the rendered alertmanager.yml with only the Secret's files moved into the run", () => {
+    const running = readFileSync(path.join(pipeline.dir, "alertmanager.yml"), "utf8");
+    // Every credential file keeps its name (the Secret's key) and only changes directory.
+    const moved = running.split(`${path.join(pipeline.dir, "secrets")}/`).join(`${ALERTMANAGER_SECRET_DIR}/`);
+    expect(moved).not.toBe(running);
+    expect(load(moved)).toEqual(load(rendered.alertmanagerYml));
   });
 
   it("notifies HighDriftScore in #ai-platform-drift and, with the mention, #ai-platform-critical, within its bound", () => {

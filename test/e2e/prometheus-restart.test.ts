@@ -7,7 +7,7 @@
  * from the ALERTS_FOR_STATE series: the alert keeps the time it had been pending and only the outage is added, so it
  * fires well before a clock started afresh at the restart could.
  */
-import { Pipeline } from "./harness/pipeline";
+import { GPU_NODES, Pipeline } from "./harness/pipeline";
 import { sleep, waitFor } from "./harness/processes";
 import { durationMs, renderStack } from "./harness/stack-files";
 import { renderedAlerts } from "./harness/contract";
@@ -53,8 +53,8 @@ beforeAll(async () => {
 
   // Data to find again after the restart: a sample from a moment ago, and how many scrapes of one target there were.
   probeTime = Date.now() - 1_500;
-  tempBefore = (await p.query('DCGM_FI_DEV_GPU_TEMP{gpu="0"}', probeTime))[0]?.value[1];
-  upSamplesBefore = Number((await p.query('count_over_time(up{job="gateway"}[1h])'))[0]?.value[1] ?? 0);
+  tempBefore = (await p.query(`DCGM_FI_DEV_GPU_TEMP{gpu="0", Hostname="${GPU_NODES[0]}"}`, probeTime))[0]?.value[1];
+  upSamplesBefore = Number((await p.query('sum(count_over_time(up{job="gateway"}[1h]))'))[0]?.value[1] ?? 0);
 
   await p.prometheus.stop();
   stoppedAt = Date.now();
@@ -62,8 +62,8 @@ beforeAll(async () => {
   await p.prometheus.start();
   readyAgainAt = p.prometheus.readyAt;
 
-  tempAfter = (await p.query('DCGM_FI_DEV_GPU_TEMP{gpu="0"}', probeTime))[0]?.value[1];
-  upSamplesAfter = Number((await p.query('count_over_time(up{job="gateway"}[1h])'))[0]?.value[1] ?? 0);
+  tempAfter = (await p.query(`DCGM_FI_DEV_GPU_TEMP{gpu="0", Hostname="${GPU_NODES[0]}"}`, probeTime))[0]?.value[1];
+  upSamplesAfter = Number((await p.query('sum(count_over_time(up{job="gateway"}[1h]))'))[0]?.value[1] ?? 0);
   // The first evaluation after a start recreates the alert with a fresh clock; the restore runs after the second.
   await sleep(RESTORE_AFTER_MS);
   const restored = await waitFor(`${ALERT} back after the restart`, async () => p.alert(ALERT), { timeoutMs: 15_000 });

@@ -85,112 +85,112 @@ export function describeCompressedRun(mode: Mode, stack: string): void {
   }, 60_000);
 
   describe(`time-compressed run of every seed alert (factor 60), Slack mode ${mode}`, () => {
-  const r = () => result!;
-  const posts = () => r().posts;
+    const r = () => result!;
+    const posts = () => r().posts;
 
-  it("loads every seed alert from the rendered rule files", () => {
-    expect(SEED_ALERTS.filter((a) => !r().rules.has(a))).toEqual([]);
-  });
+    it("loads every seed alert from the rendered rule files", () => {
+      expect(SEED_ALERTS.filter((a) => !r().rules.has(a))).toEqual([]);
+    });
 
-  it.each(SEED_ALERTS.map((a) => [a]))("%s fires into exactly its channels, once each", (alert) => {
-    const expected = expectedChannels(r().rules.get(alert)!);
-    const firing = posts().filter((p) => p.ok && p.state === "firing" && p.alertname === alert);
-    expect({ alert, channels: [...new Set(firing.map((p) => p.channel))].sort() }).toEqual({ alert, channels: expected });
-    // Exactly one message per channel: no repeat, no second message for the same group.
-    expect({ alert, perChannel: firing.map((p) => `${p.channel} ${p.service}`).sort() }).toEqual({ alert, perChannel: expected.map((c) => `${c} ${INCIDENT_SERVICE[alert]}`) });
-    for (const p of firing) expect({ alert, service: p.service, channel: p.channel }).toEqual({ alert, service: INCIDENT_SERVICE[alert], channel: p.channel });
-  });
+    it.each(SEED_ALERTS.map((a) => [a]))("%s fires into exactly its channels, once each", (alert) => {
+      const expected = expectedChannels(r().rules.get(alert)!);
+      const firing = posts().filter((p) => p.ok && p.state === "firing" && p.alertname === alert);
+      expect({ alert, channels: [...new Set(firing.map((p) => p.channel))].sort() }).toEqual({ alert, channels: expected });
+      // Exactly one message per channel: no repeat, no second message for the same group.
+      expect({ alert, perChannel: firing.map((p) => `${p.channel} ${p.service}`).sort() }).toEqual({ alert, perChannel: expected.map((c) => `${c} ${INCIDENT_SERVICE[alert]}`) });
+      for (const p of firing) expect({ alert, service: p.service, channel: p.channel }).toEqual({ alert, service: INCIDENT_SERVICE[alert], channel: p.channel });
+    });
 
-  it.each(SEED_ALERTS.map((a) => [a]))("%s sends a resolved message after recovery, in each of its channels", (alert) => {
-    const expected = expectedChannels(r().rules.get(alert)!);
-    const resolved = posts().filter((p) => p.ok && p.state === "resolved" && p.alertname === alert);
-    expect({ alert, channels: resolved.map((p) => p.channel).sort() }).toEqual({ alert, channels: expected });
-    for (const p of resolved) expect(p.at).toBeGreaterThanOrEqual(r().recoveredAt);
-  });
+    it.each(SEED_ALERTS.map((a) => [a]))("%s sends a resolved message after recovery, in each of its channels", (alert) => {
+      const expected = expectedChannels(r().rules.get(alert)!);
+      const resolved = posts().filter((p) => p.ok && p.state === "resolved" && p.alertname === alert);
+      expect({ alert, channels: resolved.map((p) => p.channel).sort() }).toEqual({ alert, channels: expected });
+      for (const p of resolved) expect(p.at).toBeGreaterThanOrEqual(r().recoveredAt);
+    });
 
-  it("pages #ai-platform-critical with a real mention when a critical alert fires, and nowhere else", () => {
-    const critical = posts().filter((p) => p.ok && p.channel === CRITICAL_CHANNEL && p.state === "firing");
-    expect(critical.map((p) => p.alertname).sort()).toEqual(SEED_ALERTS.filter((a) => r().rules.get(a)!.labels.severity === "critical").sort());
-    for (const p of critical) expect({ alert: p.alertname, mentions: p.mentionsChannel }).toEqual({ alert: p.alertname, mentions: true });
-    for (const p of posts().filter((x) => x.channel !== CRITICAL_CHANNEL || x.state !== "firing")) expect({ alert: p.alertname, channel: p.channel, state: p.state, mentions: p.mentionsChannel }).toMatchObject({ mentions: false });
-  });
+    it("pages #ai-platform-critical with a real mention when a critical alert fires, and nowhere else", () => {
+      const critical = posts().filter((p) => p.ok && p.channel === CRITICAL_CHANNEL && p.state === "firing");
+      expect(critical.map((p) => p.alertname).sort()).toEqual(SEED_ALERTS.filter((a) => r().rules.get(a)!.labels.severity === "critical").sort());
+      for (const p of critical) expect({ alert: p.alertname, mentions: p.mentionsChannel }).toEqual({ alert: p.alertname, mentions: true });
+      for (const p of posts().filter((x) => x.channel !== CRITICAL_CHANNEL || x.state !== "firing")) expect({ alert: p.alertname, channel: p.channel, state: p.state, mentions: p.mentionsChannel }).toMatchObject({ mentions: false });
+    });
 
-  it("was rate-limited by Slack (HTTP 429 with Retry-After) and lost nothing to it", () => {
-    const limited = posts().filter((p) => p.status === 429);
-    expect(limited.length).toBeGreaterThan(0);
-    // Each refused message arrived later: its alert and state were delivered in that channel.
-    for (const p of limited) {
-      expect({ alert: p.alertname, state: p.state, channel: p.channel, delivered: posts().some((x) => x.ok && x.alertname === p.alertname && x.state === p.state && x.channel === p.channel && x.at > p.at) }).toMatchObject({ delivered: true });
-    }
-  });
-
-  it("sends nothing but the seed's alerts (and the warning that Slack refused some), and Slack refused nothing but for its rate limit", () => {
-    // Alertmanager 0.34 counts a 429 as a failed notification and retries it at the group's next flush, so under a
-    // rate limit its own failure alert may rightly fire; nothing else may appear.
-    const others = [...new Set(posts().map((p) => p.alertname))].filter((a) => !isSeedAlert(a));
-    expect(others.filter((a) => a !== NOTIFICATIONS_FAILING)).toEqual([]);
-    expect(posts().filter((p) => !p.ok && p.status !== 429).map((p) => ({ alert: p.alertname, channel: p.channel, status: p.status, error: p.error }))).toEqual([]);
-  });
-
-  if (mode === "bot-token") {
-    it("posts with the bot token through chat.postMessage, and resolving edits the firing message (one message per group and channel)", () => {
-      expect([...new Set(posts().filter((p) => p.ok && p.state === "firing").map((p) => p.via))]).toEqual(["chat.postMessage"]);
-      expect([...new Set(posts().filter((p) => p.ok && p.state === "resolved").map((p) => p.via))]).toEqual(["chat.update"]);
-      for (const p of posts().filter((x) => x.ok && x.state === "resolved")) {
-        const original = posts().find((x) => x.ok && x.via === "chat.postMessage" && x.ts === p.ts);
-        expect({ alert: p.alertname, channel: p.channel, original: original && { alert: original.alertname, channel: original.channel, state: original.state } }).toEqual({
-          alert: p.alertname,
-          channel: p.channel,
-          original: { alert: p.alertname, channel: p.channel, state: "firing" },
-        });
-      }
-      // What a user sees now: each alert's message in each of its channels, once, reading RESOLVED.
-      for (const channel of new Set(posts().filter((p) => p.ok).map((p) => p.channel))) {
-        const now = r().pipeline.slack.channelMessages(channel).filter((m) => isSeedAlert(m.alertname));
-        expect({ channel, states: [...new Set(now.map((m) => m.state))] }).toEqual({ channel, states: ["resolved"] });
-        expect({ channel, alerts: now.map((m) => m.alertname).length }).toEqual({ channel, alerts: new Set(now.map((m) => m.alertname)).size });
+    it("was rate-limited by Slack (HTTP 429 with Retry-After) and lost nothing to it", () => {
+      const limited = posts().filter((p) => p.status === 429);
+      expect(limited.length).toBeGreaterThan(0);
+      // Each refused message arrived later: its alert and state were delivered in that channel.
+      for (const p of limited) {
+        expect({ alert: p.alertname, state: p.state, channel: p.channel, delivered: posts().some((x) => x.ok && x.alertname === p.alertname && x.state === p.state && x.channel === p.channel && x.at > p.at) }).toMatchObject({ delivered: true });
       }
     });
-  } else {
-    it("posts through each channel's own webhook, which lands in its channel whatever the payload says", () => {
-      expect([...new Set(posts().map((p) => p.via))]).toEqual(["webhook"]);
-      for (const p of posts().filter((x) => x.ok)) expect({ alert: p.alertname, landed: p.channel }).toEqual({ alert: p.alertname, landed: p.requestedChannel });
+
+    it("sends nothing but the seed's alerts (and the warning that Slack refused some), and Slack refused nothing but for its rate limit", () => {
+      // Alertmanager 0.34 counts a 429 as a failed notification and retries it at the group's next flush, so under a
+      // rate limit its own failure alert may rightly fire; nothing else may appear.
+      const others = [...new Set(posts().map((p) => p.alertname))].filter((a) => !isSeedAlert(a));
+      expect(others.filter((a) => a !== NOTIFICATIONS_FAILING)).toEqual([]);
+      expect(posts().filter((p) => !p.ok && p.status !== 429).map((p) => ({ alert: p.alertname, channel: p.channel, status: p.status, error: p.error }))).toEqual([]);
     });
-  }
 
-  it("sends no DriftDetected for the model whose HighDriftScore fires (inhibited), but does for the other", () => {
-    // The inhibition had something to do: Prometheus fired DriftDetected for both models.
-    expect(r().firingInPrometheus.filter((a) => a.alertname === "DriftDetected").map((a) => a.labels.model).sort()).toEqual([DRIFTING_MODEL, HIGH_MODEL].sort());
-    expect(r().firingInPrometheus.some((a) => a.alertname === "HighDriftScore" && a.labels.model === HIGH_MODEL)).toBe(true);
-    const detected = posts().filter((p) => p.ok && p.alertname === "DriftDetected" && p.state === "firing");
-    expect(detected.length).toBeGreaterThan(0);
-    for (const p of detected) {
-      expect(p.text).toContain(`Drift detected for model ${DRIFTING_MODEL}`);
-      expect(p.text).not.toContain(`model ${HIGH_MODEL}`);
+    if (mode === "bot-token") {
+      it("posts with the bot token through chat.postMessage, and resolving edits the firing message (one message per group and channel)", () => {
+        expect([...new Set(posts().filter((p) => p.ok && p.state === "firing").map((p) => p.via))]).toEqual(["chat.postMessage"]);
+        expect([...new Set(posts().filter((p) => p.ok && p.state === "resolved").map((p) => p.via))]).toEqual(["chat.update"]);
+        for (const p of posts().filter((x) => x.ok && x.state === "resolved")) {
+          const original = posts().find((x) => x.ok && x.via === "chat.postMessage" && x.ts === p.ts);
+          expect({ alert: p.alertname, channel: p.channel, original: original && { alert: original.alertname, channel: original.channel, state: original.state } }).toEqual({
+            alert: p.alertname,
+            channel: p.channel,
+            original: { alert: p.alertname, channel: p.channel, state: "firing" },
+          });
+        }
+        // What a user sees now: each alert's message in each of its channels, once, reading RESOLVED.
+        for (const channel of new Set(posts().filter((p) => p.ok).map((p) => p.channel))) {
+          const now = r().pipeline.slack.channelMessages(channel).filter((m) => isSeedAlert(m.alertname));
+          expect({ channel, states: [...new Set(now.map((m) => m.state))] }).toEqual({ channel, states: ["resolved"] });
+          expect({ channel, alerts: now.map((m) => m.alertname).length }).toEqual({ channel, alerts: new Set(now.map((m) => m.alertname)).size });
+        }
+      });
+    } else {
+      it("posts through each channel's own webhook, which lands in its channel whatever the payload says", () => {
+        expect([...new Set(posts().map((p) => p.via))]).toEqual(["webhook"]);
+        for (const p of posts().filter((x) => x.ok)) expect({ alert: p.alertname, landed: p.channel }).toEqual({ alert: p.alertname, landed: p.requestedChannel });
+      });
     }
-  });
 
-  it("sends no BudgetWarning for the session whose budget is exceeded (inhibited), but does for the other", () => {
-    expect(r().firingInPrometheus.filter((a) => a.alertname === "BudgetWarning").map((a) => a.labels.session_id).sort()).toEqual([EXCEEDED_SESSION, WARNING_SESSION].sort());
-    const warnings = posts().filter((p) => p.ok && p.alertname === "BudgetWarning" && p.state === "firing");
-    expect(warnings.length).toBeGreaterThan(0);
-    for (const p of warnings) {
-      expect(p.text).toContain(WARNING_SESSION);
-      expect(p.text).not.toContain(EXCEEDED_SESSION);
-    }
-  });
+    it("sends no DriftDetected for the model whose HighDriftScore fires (inhibited), but does for the other", () => {
+      // The inhibition had something to do: Prometheus fired DriftDetected for both models.
+      expect(r().firingInPrometheus.filter((a) => a.alertname === "DriftDetected").map((a) => a.labels.model).sort()).toEqual([DRIFTING_MODEL, HIGH_MODEL].sort());
+      expect(r().firingInPrometheus.some((a) => a.alertname === "HighDriftScore" && a.labels.model === HIGH_MODEL)).toBe(true);
+      const detected = posts().filter((p) => p.ok && p.alertname === "DriftDetected" && p.state === "firing");
+      expect(detected.length).toBeGreaterThan(0);
+      for (const p of detected) {
+        expect(p.text).toContain(`Drift detected for model ${DRIFTING_MODEL}`);
+        expect(p.text).not.toContain(`model ${HIGH_MODEL}`);
+      }
+    });
 
-  it("attributes a GPU in use to the pod using it (honor_labels), and an idle GPU to the exporter's own namespace", async () => {
-    const used = await r().pipeline.query(`DCGM_FI_DEV_GPU_UTIL{gpu="1", Hostname="${GPU_NODES[0]}"}`);
-    expect(used.map((s) => ({ pod: s.metric.pod, namespace: s.metric.namespace, exported: s.metric.exported_pod }))).toEqual([
-      { pod: GPU_USER.pod, namespace: GPU_USER.namespace, exported: undefined },
-    ]);
-    const idle = await r().pipeline.query('DCGM_FI_DEV_GPU_UTIL{gpu="0"}');
-    expect(idle.map((s) => s.metric.namespace)).toEqual(GPU_NODES.map(() => r().rendered.settings.agentsNamespace));
-  });
+    it("sends no BudgetWarning for the session whose budget is exceeded (inhibited), but does for the other", () => {
+      expect(r().firingInPrometheus.filter((a) => a.alertname === "BudgetWarning").map((a) => a.labels.session_id).sort()).toEqual([EXCEEDED_SESSION, WARNING_SESSION].sort());
+      const warnings = posts().filter((p) => p.ok && p.alertname === "BudgetWarning" && p.state === "firing");
+      expect(warnings.length).toBeGreaterThan(0);
+      for (const p of warnings) {
+        expect(p.text).toContain(WARNING_SESSION);
+        expect(p.text).not.toContain(EXCEEDED_SESSION);
+      }
+    });
 
-  it("links each alert's runbook in its message", () => {
-    for (const p of posts().filter((x) => x.ok && x.state === "firing")) expect(p.text).toMatch(new RegExp(`#${p.alertname.toLowerCase()}\\|Runbook>`));
+    it("attributes a GPU in use to the pod using it (honor_labels), and an idle GPU to the exporter's own namespace", async () => {
+      const used = await r().pipeline.query(`DCGM_FI_DEV_GPU_UTIL{gpu="1", Hostname="${GPU_NODES[0]}"}`);
+      expect(used.map((s) => ({ pod: s.metric.pod, namespace: s.metric.namespace, exported: s.metric.exported_pod }))).toEqual([
+        { pod: GPU_USER.pod, namespace: GPU_USER.namespace, exported: undefined },
+      ]);
+      const idle = await r().pipeline.query('DCGM_FI_DEV_GPU_UTIL{gpu="0"}');
+      expect(idle.map((s) => s.metric.namespace)).toEqual(GPU_NODES.map(() => r().rendered.settings.agentsNamespace));
+    });
+
+    it("links each alert's runbook in its message", () => {
+      for (const p of posts().filter((x) => x.ok && x.state === "firing")) expect(p.text).toMatch(new RegExp(`#${p.alertname.toLowerCase()}\\|Runbook>`));
+    });
   });
-});
 }
