@@ -1,7 +1,7 @@
 /**
  * Alertmanager: a StatefulSet with silences and the notification log on a claim, alertmanager.yml in a ConfigMap,
- * the Slack credentials of the chosen mode (and the heartbeat URL) in a Secret mounted as files. Replicas above one form a gossip cluster
- * through the headless Service; Prometheus sends every alert to every pod.
+ * the Slack credentials of the chosen mode (and the heartbeat URL) in a Secret mounted as files. Replicas above one
+ * form a gossip cluster through the headless Service; Prometheus sends every alert to every pod.
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";

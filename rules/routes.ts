@@ -3,6 +3,7 @@
  * the labels docs/architecture.md makes every alert carry (`category`, `severity`, `service`), so a new rule needs no routing
  * change. `components/alertmanager-config.ts` turns this into alertmanager.yml.
  */
+import type { SlackChannelKey } from "../config/schema";
 import { Category } from "./types";
 
 export interface SlackChannel {
@@ -22,7 +23,7 @@ export const CHANNELS = {
   drift: { receiver: "slack-drift", channel: "#ai-platform-drift", purpose: "drift detection alerts" },
   budget: { receiver: "slack-budget", channel: "#ai-platform-budget", purpose: "memory budget alerts" },
   infra: { receiver: "slack-infra", channel: "#ai-platform-infra", purpose: "service health and database alerts" },
-} as const satisfies Record<string, SlackChannel>;
+} as const satisfies Record<SlackChannelKey, SlackChannel>;
 
 export type ChannelKey = keyof typeof CHANNELS;
 
