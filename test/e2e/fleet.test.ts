@@ -22,10 +22,10 @@ import { sleep, waitFor } from "./harness/processes";
 import { RenderedStack, renderStack } from "./harness/stack-files";
 
 /**
- * Compressed by 20, not 60: as deployed, group_wait (30s) is longer than the scrape interval (15s), so the pods of a
- * service that go down together are seen down within one group_wait and the whole-service alert inhibits the
- * per-instance ones before they are sent. Divided by 60, group_wait (0.5s) would be shorter than the 1s compressed
- * scrape interval, and one pod's warning could go out a scrape ahead of the other's.
+ * Compressed by 20: as deployed, group_wait (30s) is longer than the scrape interval (15s), so the pods of a service
+ * that go down together are seen down within one group_wait and the whole-service alert inhibits the per-instance
+ * ones before they are sent; at 20 every route's group_wait stays above the 1s compressed scrape interval (the runs by
+ * 60 get the same from COMPRESSION's group_wait floor).
  */
 const F = 20;
 const INFRA_CHANNEL = "#ai-platform-infra";

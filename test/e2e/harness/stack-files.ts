@@ -99,8 +99,13 @@ export function scaleDuration(text: string, factor: number): string {
 export const COMPRESSION = {
   /** Divided by F: every alert's `for` in the rule files. */
   ruleFor: "divided by F",
-  /** Divided by F: group_wait, group_interval, repeat_interval on every route of alertmanager.yml. */
-  routeTimings: "divided by F",
+  /**
+   * Divided by F: group_wait, group_interval, repeat_interval on every route of alertmanager.yml; group_wait no shorter
+   * than GROUP_WAIT_FLOOR. As deployed a group waits two-thirds of a scrape interval or more (10s and 30s against
+   * 15s), long enough for a service's pods that went down together to be seen down together, so the whole-service
+   * alert inhibits the per-pod ones; divided by 60 it would be shorter than the 1s compressed scrape interval.
+   */
+  routeTimings: "divided by F, group_wait at least 1.5s",
   /**
    * Set to 1s (not divided: Prometheus scrapes and evaluates no faster usefully): global scrape_interval,
    * scrape_timeout and evaluation_interval of prometheus.yml.
@@ -145,10 +150,14 @@ export function compressRuleFile(text: string, factor: number): string {
 
 type RouteYaml = AlertmanagerConfig["route"];
 
+/** The shortest compressed group_wait: one and a half compressed scrape intervals. */
+export const GROUP_WAIT_FLOOR = "1500ms";
+
 function compressRoute(route: RouteYaml, factor: number): RouteYaml {
+  const groupWait = (text: string) => formatDuration(Math.max(durationMs(text) / factor, durationMs(GROUP_WAIT_FLOOR)));
   return {
     ...route,
-    ...(route.group_wait ? { group_wait: scaleDuration(route.group_wait, factor) } : {}),
+    ...(route.group_wait ? { group_wait: groupWait(route.group_wait) } : {}),
     ...(route.group_interval ? { group_interval: scaleDuration(route.group_interval, factor) } : {}),
     ...(route.repeat_interval ? { repeat_interval: scaleDuration(route.repeat_interval, factor) } : {}),
     ...(route.routes ? { routes: route.routes.map((r) => compressRoute(r, factor)) } : {}),
