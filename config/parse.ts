@@ -6,9 +6,8 @@ import { Field, Problem, durationSeconds, quantityValue, readField, unknownKeyPr
 import {
   CONFIG_NAMESPACE,
   SECRET_KEYS,
-  SLACK_WEBHOOK_KEYS,
+  SLACK_MODE_KEYS,
   SecretValues,
-  SlackMode,
   StackSettings,
   TopLevelKey,
   stackSchema,
@@ -69,13 +68,6 @@ export function parseStackConfig(raw: Readonly<Record<string, unknown>>): Parsed
   for (const [name, value] of Object.entries(values)) ((SECRET_KEYS as readonly string[]).includes(name) ? secrets : settings)[name] = value;
   return { settings: settings as unknown as StackSettings, secrets: secrets as SecretValues };
 }
-
-/** The secret keys each Slack mode reads; a key of another mode is a mistake (a webhook where a token belongs). */
-const SLACK_MODE_KEYS: Readonly<Record<SlackMode, readonly (keyof SecretValues)[]>> = {
-  "bot-token": ["slackBotToken"],
-  "webhook-per-channel": SLACK_WEBHOOK_KEYS,
-  "legacy-webhook": ["slackWebhookUrl"],
-};
 
 /** The chosen Slack mode has every credential it needs, and no other mode's credential is set. */
 function slackChecks(c: StackSettings & SecretValues, problems: Problem[]): void {

@@ -356,6 +356,12 @@ export type TopLevelKey = keyof StackSchema;
 /** Keys whose values are secrets (a test checks this list against the fields marked secret). */
 export const SECRET_KEYS = ["slackBotToken", ...SLACK_WEBHOOK_KEYS, "slackWebhookUrl", "grafanaAdminPassword", "grafanaSecretKey", "heartbeatUrl", "postgresPassword", "redisPassword"] as const satisfies readonly TopLevelKey[];
 export type SecretKey = (typeof SECRET_KEYS)[number];
+/** The secret keys each Slack mode reads; a key of another mode is a mistake (a webhook where a token belongs). */
+export const SLACK_MODE_KEYS: Readonly<Record<SlackMode, readonly SecretKey[]>> = {
+  "bot-token": ["slackBotToken"],
+  "webhook-per-channel": SLACK_WEBHOOK_KEYS,
+  "legacy-webhook": ["slackWebhookUrl"],
+};
 /** The parsed non-secret settings. */
 export type StackSettings = Omit<ObjectOf<StackSchema>, SecretKey>;
 /** The parsed secret values, as plain strings (only `config.ts` turns them into Pulumi secrets). */

@@ -6,7 +6,7 @@
 import { readFileSync } from "node:fs";
 import { load } from "js-yaml";
 import { Field } from "../../config/fields";
-import { CONFIG_NAMESPACE, LEGACY_SLACK_NOTICE, SECRET_KEYS, SLACK_WEBHOOK_KEYS, SlackMode, stackSchema } from "../../config/schema";
+import { CONFIG_NAMESPACE, LEGACY_SLACK_NOTICE, SECRET_KEYS, SLACK_MODE_KEYS, SlackMode, stackSchema } from "../../config/schema";
 
 /** Placeholders that pass each secret's validation and are recognisable in any output. */
 export const SECRET_PLACEHOLDERS: Record<(typeof SECRET_KEYS)[number], string> = {
@@ -91,9 +91,7 @@ export function readStackFile(path: string): StackFileConfig {
  */
 function neededBy(name: (typeof SECRET_KEYS)[number], raw: Record<string, unknown>): boolean {
   const mode = slackMode(raw);
-  if (name === "slackBotToken") return mode === "bot-token";
-  if ((SLACK_WEBHOOK_KEYS as readonly string[]).includes(name)) return mode === "webhook-per-channel";
-  if (name === "slackWebhookUrl") return mode === "legacy-webhook";
+  if (mode && SLACK_MODE_KEYS[mode].includes(name)) return true;
   if (name !== "postgresPassword") return false;
   const pg = raw[`${CONFIG_NAMESPACE}:postgres`];
   const enabled = (typeof pg === "object" && pg !== null ? (pg as { enabled?: unknown }).enabled : undefined) ?? true;
