@@ -30,6 +30,9 @@ import {
   spreadAcrossNodes,
   statefulServices,
   volumeClaimTemplate,
+  CLAIM_TEMPLATES_FIXED,
+  DATA_CLAIM,
+  statefulClaims,
 } from "./kube";
 import { SERVICES } from "./services";
 
@@ -46,6 +49,7 @@ export interface AlertmanagerArgs {
   readonly slack: SlackCredentials;
   /** Dead man's switch for the Watchdog alert; without it Watchdog is dropped. */
   readonly heartbeatUrl?: pulumi.Output<string>;
+  /** Pulumi `protect` on the StatefulSet and on the claims holding its data. */
   readonly protect: boolean;
   /** Prometheus' rule evaluation interval, which bounds how late its re-sends come after a restart. */
   readonly evaluationInterval: string;
@@ -115,6 +119,11 @@ export class Alertmanager extends pulumi.ComponentResource {
     this.service = service;
 
     const replicas = args.settings.replicas;
+    const claims = statefulClaims(
+      name,
+      { statefulSetName: spec.name, namespace: ns, labels, replicas, size: args.settings.storageSize, storageClass: args.storageClass },
+      { ...child, protect: args.protect },
+    );
     this.statefulSet = new k8s.apps.v1.StatefulSet(
       `${name}-statefulset`,
       {
@@ -169,10 +178,10 @@ export class Alertmanager extends pulumi.ComponentResource {
               ],
             },
           },
-          volumeClaimTemplates: [volumeClaimTemplate("data", args.settings.storageSize, args.storageClass)],
+          volumeClaimTemplates: [volumeClaimTemplate(DATA_CLAIM, args.settings.storageSize, args.storageClass)],
         },
       },
-      { ...child, protect: args.protect },
+      { ...child, protect: args.protect, dependsOn: claims, ...CLAIM_TEMPLATES_FIXED },
     );
 
     if (replicas > 1) podDisruptionBudget(spec.name, ns, labels, selector, child);

@@ -8,7 +8,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { StackSettings } from "../config/schema";
 import { buildDcgmCounters, dcgmCountersCsv } from "./dcgm-exporter-config";
 import { ImageSpec, imageTag } from "./images";
-import { checksumAnnotation, containerResources, httpProbe, labels as makeLabels, selectorLabels } from "./kube";
+import { checksumAnnotation, containerResources, httpProbe, labels as makeLabels, logPodSecurityWarning, selectorLabels } from "./kube";
+import { AGENTS_POD_SECURITY } from "./namespaces";
 import { SERVICES } from "./services";
 
 export const DCGM_COUNTERS_DIR = "/etc/dcgm-exporter/counters";
@@ -53,6 +54,43 @@ export class DcgmExporter extends pulumi.ComponentResource {
     const configData = { [DCGM_COUNTERS_FILE]: dcgmCountersCsv(buildDcgmCounters({ profiling })) };
     const configMap = new k8s.core.v1.ConfigMap(`${name}-counters`, { metadata: { name: `${spec.name}-counters`, namespace: ns, labels }, data: configData }, child);
 
+    const podSpec: k8s.types.input.core.v1.PodSpec = {
+      automountServiceAccountToken: false,
+      nodeSelector: { ...args.settings.nodeSelector },
+      tolerations: [{ key: GPU_TAINT_KEY, operator: "Exists" }],
+      securityContext: { seccompProfile: { type: "RuntimeDefault" } },
+      containers: [
+        {
+          name: spec.name,
+          image: args.image.ref,
+          args: ["-f", `${DCGM_COUNTERS_DIR}/${DCGM_COUNTERS_FILE}`],
+          env: [
+            { name: "DCGM_EXPORTER_LISTEN", value: `:${metrics.port}` },
+            // Adds pod, namespace and container labels from the pod-resources API.
+            { name: "DCGM_EXPORTER_KUBERNETES", value: "true" },
+            { name: "NODE_NAME", valueFrom: { fieldRef: { fieldPath: "spec.nodeName" } } },
+            // The pod requests no GPU (that would take one from the workloads); the NVIDIA runtime then exposes
+            // the node's GPUs through this variable instead.
+            { name: "NVIDIA_VISIBLE_DEVICES", value: "all" },
+          ],
+          ports: [{ name: metrics.name, containerPort: metrics.port }],
+          // DCGM takes several seconds to attach to the GPUs.
+          readinessProbe: httpProbe("/health", metrics.name, { initialDelaySeconds: 10, periodSeconds: 10 }),
+          livenessProbe: httpProbe("/health", metrics.name, { initialDelaySeconds: 45, periodSeconds: 20, failureThreshold: 5 }),
+          // CPU and memory only: no nvidia.com/gpu request or limit.
+          resources: containerResources({ cpu: "100m", memory: "256Mi", memoryLimit: "1Gi" }),
+          securityContext: dcgmSecurityContext(profiling),
+          volumeMounts: [
+            { name: "counters", mountPath: DCGM_COUNTERS_DIR, readOnly: true },
+            { name: "pod-resources", mountPath: POD_RESOURCES_DIR, readOnly: true },
+          ],
+        },
+      ],
+      volumes: [
+        { name: "counters", configMap: { name: configMap.metadata.name } },
+        { name: "pod-resources", hostPath: { path: POD_RESOURCES_DIR, type: "Directory" } },
+      ],
+    };
     this.daemonSet = new k8s.apps.v1.DaemonSet(
       `${name}-daemonset`,
       {
@@ -62,48 +100,14 @@ export class DcgmExporter extends pulumi.ComponentResource {
           updateStrategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: "10%" } },
           template: {
             metadata: { labels, annotations: checksumAnnotation(configData) },
-            spec: {
-              automountServiceAccountToken: false,
-              nodeSelector: { ...args.settings.nodeSelector },
-              tolerations: [{ key: GPU_TAINT_KEY, operator: "Exists" }],
-              securityContext: { seccompProfile: { type: "RuntimeDefault" } },
-              containers: [
-                {
-                  name: spec.name,
-                  image: args.image.ref,
-                  args: ["-f", `${DCGM_COUNTERS_DIR}/${DCGM_COUNTERS_FILE}`],
-                  env: [
-                    { name: "DCGM_EXPORTER_LISTEN", value: `:${metrics.port}` },
-                    // Adds pod, namespace and container labels from the pod-resources API.
-                    { name: "DCGM_EXPORTER_KUBERNETES", value: "true" },
-                    { name: "NODE_NAME", valueFrom: { fieldRef: { fieldPath: "spec.nodeName" } } },
-                    // The pod requests no GPU (that would take one from the workloads); the NVIDIA runtime then exposes
-                    // the node's GPUs through this variable instead.
-                    { name: "NVIDIA_VISIBLE_DEVICES", value: "all" },
-                  ],
-                  ports: [{ name: metrics.name, containerPort: metrics.port }],
-                  // DCGM takes several seconds to attach to the GPUs.
-                  readinessProbe: httpProbe("/health", metrics.name, { initialDelaySeconds: 10, periodSeconds: 10 }),
-                  livenessProbe: httpProbe("/health", metrics.name, { initialDelaySeconds: 45, periodSeconds: 20, failureThreshold: 5 }),
-                  // CPU and memory only: no nvidia.com/gpu request or limit.
-                  resources: containerResources({ cpu: "100m", memory: "256Mi", memoryLimit: "1Gi" }),
-                  securityContext: dcgmSecurityContext(profiling),
-                  volumeMounts: [
-                    { name: "counters", mountPath: DCGM_COUNTERS_DIR, readOnly: true },
-                    { name: "pod-resources", mountPath: POD_RESOURCES_DIR, readOnly: true },
-                  ],
-                },
-              ],
-              volumes: [
-                { name: "counters", configMap: { name: configMap.metadata.name } },
-                { name: "pod-resources", hostPath: { path: POD_RESOURCES_DIR, type: "Directory" } },
-              ],
-            },
+            spec: podSpec,
           },
         },
       },
       child,
     );
+    // The provider drops the API server's warnings: name the host access here so every deploy shows it.
+    logPodSecurityWarning("DaemonSet", spec.name, podSpec, AGENTS_POD_SECURITY, this.daemonSet);
     this.registerOutputs({ daemonSet: this.daemonSet.metadata.name });
   }
 }

@@ -18,6 +18,9 @@ import {
   startupProbe,
   statefulServices,
   volumeClaimTemplate,
+  CLAIM_TEMPLATES_FIXED,
+  DATA_CLAIM,
+  statefulClaims,
 } from "./kube";
 import { LOKI_DATA_DIR, buildLokiConfig, lokiYaml } from "./loki-config";
 import { SERVICES } from "./services";
@@ -33,6 +36,7 @@ export interface LokiArgs {
   readonly settings: StackSettings["loki"];
   readonly storageClass: string;
   readonly image: ImageSpec;
+  /** Pulumi `protect` on the StatefulSet and on the claims holding its data. */
   readonly protect: boolean;
 }
 
@@ -55,13 +59,19 @@ export class Loki extends pulumi.ComponentResource {
     const { service, headlessName } = statefulServices(name, { appName: spec.name, namespace: ns, labels, selector, ports: [http, grpc] }, child);
     this.service = service;
 
+    const replicas = 1;
+    const claims = statefulClaims(
+      name,
+      { statefulSetName: spec.name, namespace: ns, labels, replicas, size: args.settings.storageSize, storageClass: args.storageClass },
+      { ...child, protect: args.protect },
+    );
     this.statefulSet = new k8s.apps.v1.StatefulSet(
       `${name}-statefulset`,
       {
         metadata: { name: spec.name, namespace: ns, labels },
         spec: {
           // Single binary with an in-memory ring and a filesystem store: exactly one replica.
-          replicas: 1,
+          replicas,
           serviceName: headlessName,
           selector: { matchLabels: selector },
           template: {
@@ -98,10 +108,10 @@ export class Loki extends pulumi.ComponentResource {
               volumes: [{ name: "config", configMap: { name: configMap.metadata.name } }, tmpVolume("loki").volume],
             },
           },
-          volumeClaimTemplates: [volumeClaimTemplate("data", args.settings.storageSize, args.storageClass)],
+          volumeClaimTemplates: [volumeClaimTemplate(DATA_CLAIM, args.settings.storageSize, args.storageClass)],
         },
       },
-      { ...child, protect: args.protect },
+      { ...child, protect: args.protect, dependsOn: claims, ...CLAIM_TEMPLATES_FIXED },
     );
     this.registerOutputs({ service: this.service.metadata.name });
   }

@@ -6,8 +6,9 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { MANAGED_BY, PART_OF } from "./kube/labels";
+import type { PodSecurityLevel } from "./kube/pod-security";
 
-export type PodSecurityLevel = "privileged" | "baseline" | "restricted";
+export type { PodSecurityLevel };
 
 export interface PodSecurityLabels {
   readonly enforce: PodSecurityLevel;

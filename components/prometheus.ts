@@ -20,6 +20,9 @@ import {
   statefulServices,
   startupProbe,
   volumeClaimTemplate,
+  CLAIM_TEMPLATES_FIXED,
+  DATA_CLAIM,
+  statefulClaims,
 } from "./kube";
 import { PrometheusConfig, prometheusArgs, prometheusYaml } from "./prometheus-config";
 import { SERVICES } from "./services";
@@ -46,7 +49,7 @@ export interface PrometheusArgs {
   readonly config: PrometheusConfig;
   /** Rule file name -> YAML text. */
   readonly ruleFiles: Readonly<Record<string, string>>;
-  /** Pulumi `protect` on the StatefulSet holding the data. */
+  /** Pulumi `protect` on the StatefulSet and on the claims holding its data. */
   readonly protect: boolean;
 }
 
@@ -74,6 +77,11 @@ export class Prometheus extends pulumi.ComponentResource {
     this.service = service;
 
     const replicas = args.settings.replicas;
+    const claims = statefulClaims(
+      name,
+      { statefulSetName: spec.name, namespace: ns, labels, replicas, size: args.settings.storageSize, storageClass: args.storageClass },
+      { ...child, protect: args.protect },
+    );
     this.statefulSet = new k8s.apps.v1.StatefulSet(
       `${name}-statefulset`,
       {
@@ -122,10 +130,10 @@ export class Prometheus extends pulumi.ComponentResource {
               ],
             },
           },
-          volumeClaimTemplates: [volumeClaimTemplate("data", args.settings.storageSize, args.storageClass)],
+          volumeClaimTemplates: [volumeClaimTemplate(DATA_CLAIM, args.settings.storageSize, args.storageClass)],
         },
       },
-      { ...child, protect: args.protect },
+      { ...child, protect: args.protect, dependsOn: claims, ...CLAIM_TEMPLATES_FIXED },
     );
 
     if (replicas > 1) podDisruptionBudget(spec.name, ns, labels, selector, child);

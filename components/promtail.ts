@@ -6,7 +6,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ImageSpec, imageTag } from "./images";
-import { checksumAnnotation, clusterReader, containerResources, httpProbe, labels as makeLabels, selectorLabels, tcpProbe } from "./kube";
+import { checksumAnnotation, clusterReader, containerResources, httpProbe, labels as makeLabels, logPodSecurityWarning, selectorLabels, tcpProbe } from "./kube";
+import { AGENTS_POD_SECURITY } from "./namespaces";
 import { LOKI_MAX_SAMPLE_AGE } from "./loki-config";
 import { POD_LOGS_DIR, PROMTAIL_POSITIONS_DIR, buildPromtailConfig, promtailYaml } from "./promtail-config";
 import { SERVICES, serviceHost } from "./services";
@@ -52,6 +53,47 @@ export class Promtail extends pulumi.ComponentResource {
     };
     const configMap = new k8s.core.v1.ConfigMap(`${name}-config`, { metadata: { name: `${spec.name}-config`, namespace: ns, labels }, data: configData }, child);
 
+    const podSpec: k8s.types.input.core.v1.PodSpec = {
+      serviceAccountName: serviceAccount.metadata.name,
+      // Every node, whatever its taints (GPU pools, dedicated nodes, control plane): logs from all of them.
+      tolerations: [{ operator: "Exists" }],
+      securityContext: { seccompProfile: { type: "RuntimeDefault" } },
+      containers: [
+        {
+          name: spec.name,
+          image: args.image.ref,
+          args: [`-config.file=${PROMTAIL_CONFIG_DIR}/promtail.yaml`],
+          // Promtail discovers only pods whose spec.nodeName equals $HOSTNAME; in a pod that is the pod name.
+          env: [{ name: "HOSTNAME", valueFrom: { fieldRef: { fieldPath: "spec.nodeName" } } }],
+          ports: [{ name: http.name, containerPort: http.port }],
+          // /ready also fails while Promtail has no target (a node with no pods yet); liveness only needs the
+          // HTTP server to answer, so a stuck process is restarted and an idle one is not.
+          readinessProbe: httpProbe("/ready", http.name, { periodSeconds: 10, failureThreshold: 5 }),
+          livenessProbe: tcpProbe(http.name, { periodSeconds: 20, failureThreshold: 6 }),
+          resources: containerResources({ cpu: "50m", memory: "128Mi", memoryLimit: "512Mi" }),
+          // Root, to read the kubelet's root-owned log files; no capabilities, no escalation, nothing writable
+          // but the positions directory.
+          securityContext: {
+            runAsUser: 0,
+            runAsGroup: 0,
+            runAsNonRoot: false,
+            allowPrivilegeEscalation: false,
+            readOnlyRootFilesystem: true,
+            capabilities: { drop: ["ALL"] },
+          },
+          volumeMounts: [
+            { name: "config", mountPath: PROMTAIL_CONFIG_DIR, readOnly: true },
+            { name: "pod-logs", mountPath: POD_LOGS_DIR, readOnly: true },
+            { name: "positions", mountPath: PROMTAIL_POSITIONS_DIR },
+          ],
+        },
+      ],
+      volumes: [
+        { name: "config", configMap: { name: configMap.metadata.name } },
+        { name: "pod-logs", hostPath: { path: POD_LOGS_DIR, type: "Directory" } },
+        { name: "positions", hostPath: { path: PROMTAIL_POSITIONS_DIR, type: "DirectoryOrCreate" } },
+      ],
+    };
     this.daemonSet = new k8s.apps.v1.DaemonSet(
       `${name}-daemonset`,
       {
@@ -61,52 +103,14 @@ export class Promtail extends pulumi.ComponentResource {
           updateStrategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: "10%" } },
           template: {
             metadata: { labels, annotations: checksumAnnotation(configData) },
-            spec: {
-              serviceAccountName: serviceAccount.metadata.name,
-              // Every node, whatever its taints (GPU pools, dedicated nodes, control plane): logs from all of them.
-              tolerations: [{ operator: "Exists" }],
-              securityContext: { seccompProfile: { type: "RuntimeDefault" } },
-              containers: [
-                {
-                  name: spec.name,
-                  image: args.image.ref,
-                  args: [`-config.file=${PROMTAIL_CONFIG_DIR}/promtail.yaml`],
-                  // Promtail discovers only pods whose spec.nodeName equals $HOSTNAME; in a pod that is the pod name.
-                  env: [{ name: "HOSTNAME", valueFrom: { fieldRef: { fieldPath: "spec.nodeName" } } }],
-                  ports: [{ name: http.name, containerPort: http.port }],
-                  // /ready also fails while Promtail has no target (a node with no pods yet); liveness only needs the
-                  // HTTP server to answer, so a stuck process is restarted and an idle one is not.
-                  readinessProbe: httpProbe("/ready", http.name, { periodSeconds: 10, failureThreshold: 5 }),
-                  livenessProbe: tcpProbe(http.name, { periodSeconds: 20, failureThreshold: 6 }),
-                  resources: containerResources({ cpu: "50m", memory: "128Mi", memoryLimit: "512Mi" }),
-                  // Root, to read the kubelet's root-owned log files; no capabilities, no escalation, nothing writable
-                  // but the positions directory.
-                  securityContext: {
-                    runAsUser: 0,
-                    runAsGroup: 0,
-                    runAsNonRoot: false,
-                    allowPrivilegeEscalation: false,
-                    readOnlyRootFilesystem: true,
-                    capabilities: { drop: ["ALL"] },
-                  },
-                  volumeMounts: [
-                    { name: "config", mountPath: PROMTAIL_CONFIG_DIR, readOnly: true },
-                    { name: "pod-logs", mountPath: POD_LOGS_DIR, readOnly: true },
-                    { name: "positions", mountPath: PROMTAIL_POSITIONS_DIR },
-                  ],
-                },
-              ],
-              volumes: [
-                { name: "config", configMap: { name: configMap.metadata.name } },
-                { name: "pod-logs", hostPath: { path: POD_LOGS_DIR, type: "Directory" } },
-                { name: "positions", hostPath: { path: PROMTAIL_POSITIONS_DIR, type: "DirectoryOrCreate" } },
-              ],
-            },
+            spec: podSpec,
           },
         },
       },
       child,
     );
+    // The provider drops the API server's warnings: name the host access here so every deploy shows it.
+    logPodSecurityWarning("DaemonSet", spec.name, podSpec, AGENTS_POD_SECURITY, this.daemonSet);
     this.registerOutputs({ daemonSet: this.daemonSet.metadata.name });
   }
 }

@@ -5,4 +5,6 @@ export * from "./checksum";
 export * from "./workload";
 export * from "./rbac";
 export * from "./stateful-services";
+export * from "./stateful-claims";
 export * from "./scratch";
+export * from "./pod-security";

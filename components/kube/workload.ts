@@ -2,7 +2,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 
-
 export interface ResourceSettings {
   readonly cpu: string;
   readonly memory: string;

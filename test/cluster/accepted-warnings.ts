@@ -39,7 +39,15 @@ export interface AcceptedEngineWarning {
   readonly reason: string;
 }
 
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
 export const ACCEPTED_ENGINE_WARNINGS: readonly AcceptedEngineWarning[] = [
+  // The program logs each Pod Security warning the server returns for its agents (components/kube/pod-security.ts),
+  // since the provider discards the server's own: accepted exactly where the server's warning is.
+  ...ACCEPTED_SERVER_WARNINGS.map((w) => ({
+    pattern: new RegExp(`^${escapeRegExp(`${w.kind} ${w.name}: ${w.text} (admitted: `)}[^)]*\\)$`),
+    reason: `the program's copy of the server's warning, which the provider does not show: ${w.reason}`,
+  })),
   {
     pattern: /^resource plugin kubernetes is expected to have version >=4\.34\.2, but has 4\.0\.0-20260115033456-f47bc2d6f199; the wrong version may be on your path, or this may be a bug in the plugin$/,
     reason:

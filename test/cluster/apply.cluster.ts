@@ -5,6 +5,7 @@
  * Pod Security enforcing in the servers namespace.
  */
 import { KubeClient } from "../../scripts/cluster/kube-client";
+import { baselineWarning } from "../../components/kube/pod-security";
 import { ACCEPTED_SERVER_WARNINGS } from "./accepted-warnings";
 import { clusterClient, removeStackObjects, renderedDocs } from "./harness/cluster";
 
@@ -58,6 +59,41 @@ describe.each(["dev", "prod"] as const)("the rendered %s stack, server-side appl
     expect(drawn.filter((w) => !accepted(w))).toEqual([]);
     const stale = ACCEPTED_SERVER_WARNINGS.filter((x) => !drawn.some((w) => w.kind === x.kind && w.name === x.name && w.text === x.text));
     expect(stale.map((x) => `${x.kind}/${x.name}: ${x.text}`)).toEqual([]);
+  });
+
+  test("the program's Pod Security warnings (components/kube/pod-security.ts) are exactly the server's, object by object", () => {
+    const agents = docs.find((d) => d.kind === "Namespace" && d.metadata.labels?.["observability.ai-platform/role"] === "agents").metadata.name;
+    const podSpec = (d: any) => (d.kind === "Pod" ? d.spec : d.spec?.jobTemplate?.spec?.template?.spec ?? d.spec?.template?.spec);
+    const compared = applied.map((a, i) => {
+      const spec = podSpec(docs[i]);
+      const predicted = spec && a.namespace === agents ? baselineWarning(spec) : undefined;
+      return { kind: a.kind, name: a.name, server: a.warnings.filter((w) => w.includes("PodSecurity")), program: predicted ? [predicted] : [] };
+    });
+    expect(compared.filter((c) => c.server.join() !== c.program.join())).toEqual([]);
+    expect(compared.filter((c) => c.program.length > 0).map((c) => c.name).sort()).toEqual(["dcgm-exporter", "promtail"]);
+  });
+
+  test("the program's Pod Security text matches the server's for a planted pod drawing every check it covers", async () => {
+    const agents = docs.find((d) => d.kind === "Namespace" && d.metadata.labels?.["observability.ai-platform/role"] === "agents").metadata.name;
+    const spec = {
+      hostNetwork: true,
+      hostPID: true,
+      containers: [
+        { name: "a", image: "registry.example/probe:1", ports: [{ containerPort: 9400, hostPort: 9400 }], securityContext: { privileged: true } },
+        { name: "b", image: "registry.example/probe:1", ports: [{ containerPort: 9401, hostPort: 9401 }], securityContext: { privileged: true } },
+      ],
+      volumes: [
+        { name: "one", hostPath: { path: "/var/one" } },
+        { name: "two", hostPath: { path: "/var/two" } },
+      ],
+    };
+    const r = await client.request("POST", `/api/v1/namespaces/${agents}/pods?dryRun=All`, { body: { apiVersion: "v1", kind: "Pod", metadata: { name: "planted", namespace: agents }, spec } });
+    expect(r.status).toBe(201);
+    expect(r.warnings.filter((w) => w.includes("PodSecurity"))).toEqual([baselineWarning(spec)]);
+    // One of each, for the singular forms.
+    const single = { hostIPC: true, containers: [spec.containers[0]], volumes: [spec.volumes[0]] };
+    const one = await client.request("POST", `/api/v1/namespaces/${agents}/pods?dryRun=All`, { body: { apiVersion: "v1", kind: "Pod", metadata: { name: "planted", namespace: agents }, spec: single } });
+    expect(one.warnings.filter((w) => w.includes("PodSecurity"))).toEqual([baselineWarning(single)]);
   });
 
   test("refuses a planted object with a misspelled field", async () => {

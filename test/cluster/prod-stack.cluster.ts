@@ -1,6 +1,6 @@
 /**
  * The prod stack through the real engine: up with its protections (protectData: true), preview, and the deletes the
- * protections must refuse: a replacement of a data-holding StatefulSet and a destroy. Then what a deliberate
+ * protections must refuse (a destroy) and the change they must not block (a volume grown in place). Then what a deliberate
  * teardown takes: destroy --exclude-protected leaves exactly the protected objects, unprotect and destroy the rest.
  */
 import { mkdtempSync, rmSync } from "node:fs";
@@ -86,15 +86,17 @@ describe("pulumi up of the prod stack", () => {
 });
 
 describe("the prod protections", () => {
-  test("refuse the delete a volume grow would make of the Prometheus StatefulSet, which keeps running", async () => {
+  test("let a volume grow: pulumi up after prometheus.storageSize 500Gi -> 600Gi grows both replicas' claims in place, StatefulSet and claims kept", async () => {
     const path = `/apis/apps/v1/namespaces/${SERVERS}/statefulsets/prometheus`;
-    const before = await uidOf(path);
+    const claimPath = (i: number) => `/api/v1/namespaces/${SERVERS}/persistentvolumeclaims/data-prometheus-${i}`;
+    const before = { sts: await uidOf(path), claims: [await uidOf(claimPath(0)), await uidOf(claimPath(1))] };
     await op("set-config", { set: { "prometheus.storageSize": "600Gi" } });
-    const r = await attempt("up");
-    expect(r.ok).toBe(false);
-    expect(r.error).toMatch(/unable to replace resource "[^"]+::prometheus-statefulset"\s+as it is currently marked for protection/);
-    expect(await uidOf(path)).toBe(before);
-    await op("set-config", { set: { "prometheus.storageSize": "500Gi" } });
+    const up = await op("up");
+    const changed = steps(up).filter((s) => s.type !== "pulumi:pulumi:Stack").map((s) => `${s.op} ${s.name}`).sort();
+    expect(changed).toEqual(["update prometheus-data-0", "update prometheus-data-1", "update prometheus-statefulset"]);
+    expect({ sts: await uidOf(path), claims: [await uidOf(claimPath(0)), await uidOf(claimPath(1))] }).toEqual(before);
+    for (const i of [0, 1]) expect((await client.get(claimPath(i))).spec.resources.requests.storage).toBe("600Gi");
+    await expectWorkloadsPlaced(client, docs);
     const p = await op("preview", { expectNoChanges: true });
     expect(steps(p)).toEqual([]);
   }, 600_000);
@@ -104,7 +106,7 @@ describe("the prod protections", () => {
     expect(protectedBefore.length).toBeGreaterThan(0);
     const r = await attempt("destroy");
     expect(r.ok).toBe(false);
-    expect(r.stdout + r.error).toMatch(/error: resource "[^"]+::prometheus-statefulset" cannot be deleted/);
+    expect(r.stdout + r.error).toMatch(/error: resource "[^"]+::[^"]+" cannot be deleted/);
     const after = await stateResources();
     for (const p of protectedBefore) expect(after.map((a) => a.urn)).toContain(p.urn);
     for (const ns of [SERVERS, AGENTS]) expect((await client.request("GET", `/api/v1/namespaces/${ns}`)).status).toBe(200);
@@ -127,7 +129,7 @@ describe("the prod protections", () => {
     const left = (await stateResources()).filter((r) => r.type.startsWith("kubernetes:")).map((r) => r.urn).sort();
     expect(left).toEqual(protectedUrns);
     const kinds = left.map((u) => u.split("::").pop()).sort();
-    expect(kinds).toEqual(expect.arrayContaining(["observability-agents", "observability-servers", "prometheus-statefulset"]));
+    expect(kinds).toEqual(expect.arrayContaining(["observability-agents", "observability-servers", "prometheus-statefulset", "prometheus-data-0", "prometheus-data-1"]));
     for (const r of (await stateResources()).filter((x) => x.type === "kubernetes:apps/v1:StatefulSet")) {
       const [ns, name] = (r.id ?? "").split("/");
       expect({ name, live: (await client.request("GET", `/apis/apps/v1/namespaces/${ns}/statefulsets/${name}`)).status }).toEqual({ name, live: 200 });

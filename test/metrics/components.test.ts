@@ -18,6 +18,18 @@ describe("Prometheus component", () => {
     expect(sts.spec.volumeClaimTemplates[0].spec.accessModes).toEqual(["ReadWriteOnce"]);
   });
 
+  it("creates each replica's claim itself, named as the StatefulSet controller names it, so a larger size updates it in place", () => {
+    const sts = find(stack.manifests, "StatefulSet", "prometheus");
+    const claims = stack.manifests.filter((m) => m.kind === "PersistentVolumeClaim" && m.metadata.namespace === sts.metadata.namespace && /^data-prometheus-/.test(m.metadata.name));
+    expect(claims.map((c) => c.metadata.name).sort()).toEqual(["data-prometheus-0", "data-prometheus-1"]);
+    for (const c of claims) expect(c.spec).toEqual(sts.spec.volumeClaimTemplates[0].spec);
+    for (const name of ["alertmanager", "loki"]) {
+      const other = find(stack.manifests, "StatefulSet", name);
+      const own = stack.manifests.filter((m) => m.kind === "PersistentVolumeClaim" && m.metadata.name.startsWith(`data-${name}-`));
+      expect(own.map((c) => c.metadata.name).sort()).toEqual(Array.from({ length: other.spec.replicas }, (_, i) => `data-${name}-${i}`));
+    }
+  });
+
   it("probes /-/ready and /-/healthy and runs restricted as nobody", () => {
     const sts = find(stack.manifests, "StatefulSet", "prometheus");
     const c = container(sts);

@@ -28,7 +28,9 @@ export function claimsOf(docs: readonly any[]): Claim[] {
       }
     }
   }
-  return out;
+  // A StatefulSet's claims are also objects of the stack (components/kube/stateful-claims.ts): one volume each.
+  const seen = new Set<string>();
+  return out.filter((c) => !seen.has(`${c.namespace}/${c.name}`) && !!seen.add(`${c.namespace}/${c.name}`));
 }
 
 export const PV_LABEL = "observability.test/static-volume";
