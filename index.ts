@@ -13,8 +13,11 @@ import { imageFor } from "./components/images";
 import { Jaeger } from "./components/jaeger";
 import { Loki } from "./components/loki";
 import { Namespaces } from "./components/namespaces";
+import { NetworkPolicies } from "./components/network-policies";
+import { buildNetworkPolicies, redisTarget, telemetryNamespaces } from "./components/network-policy-config";
 import { OtelCollector } from "./components/otel-collector";
 import { PROMETHEUS_RULES_DIR, Prometheus } from "./components/prometheus";
+import { PriorityClasses } from "./components/priority-classes";
 import { buildPrometheusConfig, restrictedLabelsFrom } from "./components/prometheus-config";
 import { Promtail } from "./components/promtail";
 import { scrapeLimitsFor } from "./rules/cardinality";
@@ -29,8 +32,13 @@ const namespaces = new Namespaces("observability", {
   protect: config.protectData,
 });
 const servers = namespaces.servers.metadata.name;
+const priority = new PriorityClasses("priority", { namespaces: { servers: config.serversNamespace, agents: config.agentsNamespace } });
+const serverPriority = priority.servers.metadata.name;
+const agentPriority = priority.agents.metadata.name;
 
 const prometheus = new Prometheus("prometheus", {
+  priorityClassName: serverPriority,
+  zoneSpread: config.zoneSpread,
   namespace: servers,
   namespaceName: config.serversNamespace,
   settings: config.prometheus,
@@ -53,6 +61,8 @@ const prometheus = new Prometheus("prometheus", {
 });
 
 const alertmanager = new Alertmanager("alertmanager", {
+  priorityClassName: serverPriority,
+  zoneSpread: config.zoneSpread,
   namespace: servers,
   namespaceName: config.serversNamespace,
   settings: config.alertmanager,
@@ -65,6 +75,7 @@ const alertmanager = new Alertmanager("alertmanager", {
 });
 
 const loki = new Loki("loki", {
+  priorityClassName: serverPriority,
   namespace: servers,
   settings: config.loki,
   storageClass: config.storageClass,
@@ -73,6 +84,8 @@ const loki = new Loki("loki", {
 });
 
 const otelCollector = new OtelCollector("otel-collector", {
+  priorityClassName: serverPriority,
+  zoneSpread: config.zoneSpread,
   namespace: servers,
   namespaceName: config.serversNamespace,
   settings: config.otelCollector,
@@ -82,6 +95,7 @@ const otelCollector = new OtelCollector("otel-collector", {
 });
 
 const jaeger = new Jaeger("jaeger", {
+  priorityClassName: serverPriority,
   namespace: servers,
   settings: config.jaeger,
   storageClass: config.storageClass,
@@ -90,6 +104,7 @@ const jaeger = new Jaeger("jaeger", {
 });
 
 new Promtail("promtail", {
+  priorityClassName: agentPriority,
   namespace: namespaces.agents.metadata.name,
   namespaceName: config.agentsNamespace,
   lokiNamespace: config.serversNamespace,
@@ -98,6 +113,7 @@ new Promtail("promtail", {
 });
 
 const grafana = new Grafana("grafana", {
+  priorityClassName: serverPriority,
   namespace: servers,
   serversNamespace: config.serversNamespace,
   settings: config.grafana,
@@ -113,10 +129,10 @@ const grafana = new Grafana("grafana", {
 });
 
 if (config.gpu.deployDcgmExporter) {
-  new DcgmExporter("dcgm-exporter", { namespace: namespaces.agents.metadata.name, settings: config.gpu, image: imageFor("dcgmExporter", config.images) });
+  new DcgmExporter("dcgm-exporter", { namespace: namespaces.agents.metadata.name, priorityClassName: agentPriority, settings: config.gpu, image: imageFor("dcgmExporter", config.images) });
 }
 if (config.redis.enabled) {
-  new RedisExporter("redis-exporter", { namespace: servers, settings: config.redis, image: imageFor("redisExporter", config.images), password: config.secrets.redisPassword });
+  new RedisExporter("redis-exporter", { namespace: servers, priorityClassName: serverPriority, settings: config.redis, image: imageFor("redisExporter", config.images), password: config.secrets.redisPassword });
 }
 if (config.slack.mode === "legacy-webhook") pulumi.log.warn(LEGACY_SLACK_NOTICE);
 if (config.postgres.enabled) {
@@ -126,10 +142,26 @@ if (config.postgres.enabled) {
     );
   }
   new PostgresExporter("postgres-exporter", {
+    priorityClassName: serverPriority,
     namespace: servers,
     settings: config.postgres,
     image: imageFor("postgresExporter", config.images),
     password: config.secrets.postgresPassword,
+  });
+}
+
+if (config.network.policies) {
+  new NetworkPolicies("network", {
+    namespaces: [namespaces.servers, namespaces.agents],
+    policies: buildNetworkPolicies({
+      namespaces: { servers: config.serversNamespace, agents: config.agentsNamespace },
+      telemetryNamespaces: telemetryNamespaces(config),
+      apiServer: { cidrs: config.network.apiServerCidrs, ports: config.network.apiServerPorts },
+      slackCidrs: config.network.slackCidrs,
+      deployed: { dcgmExporter: config.gpu.deployDcgmExporter, redisExporter: config.redis.enabled, postgresExporter: config.postgres.enabled },
+      redis: config.redis.enabled ? redisTarget(config.redis.address) : undefined,
+      postgres: config.postgres.enabled ? { host: config.postgres.host, port: config.postgres.port } : undefined,
+    }),
   });
 }
 

@@ -27,7 +27,8 @@ import {
   restrictedContainerSecurityContext,
   restrictedPodSecurityContext,
   selectorLabels,
-  spreadAcrossNodes,
+  spreadConstraints,
+  ZoneSpread,
   statefulServices,
   volumeClaimTemplate,
   CLAIM_TEMPLATES_FIXED,
@@ -40,6 +41,10 @@ export const ALERTMANAGER_CONFIG_DIR = "/etc/alertmanager/config";
 export const ALERTMANAGER_DATA_DIR = "/alertmanager";
 
 export interface AlertmanagerArgs {
+  /** How replicas spread over zones (they always spread over nodes). */
+  readonly zoneSpread: ZoneSpread;
+  /** PriorityClass of its pods (components/priority-classes.ts). */
+  readonly priorityClassName: pulumi.Input<string>;
   readonly namespace: pulumi.Input<string>;
   readonly namespaceName: string;
   readonly settings: StackSettings["alertmanager"];
@@ -136,9 +141,10 @@ export class Alertmanager extends pulumi.ComponentResource {
           template: {
             metadata: { labels, annotations: checksumAnnotation(configData) },
             spec: {
+              priorityClassName: args.priorityClassName,
               automountServiceAccountToken: false,
               securityContext: restrictedPodSecurityContext({ uid: args.image.uid }),
-              ...(replicas > 1 ? { affinity: spreadAcrossNodes(selector) } : {}),
+              ...(replicas > 1 ? { topologySpreadConstraints: spreadConstraints(selector, args.zoneSpread) } : {}),
               containers: [
                 {
                   name: spec.name,

@@ -19,6 +19,8 @@ export const POD_RESOURCES_DIR = "/var/lib/kubelet/pod-resources";
 export const GPU_TAINT_KEY = "nvidia.com/gpu";
 
 export interface DcgmExporterArgs {
+  /** PriorityClass of its pods (components/priority-classes.ts). */
+  readonly priorityClassName: pulumi.Input<string>;
   readonly namespace: pulumi.Input<string>;
   readonly settings: StackSettings["gpu"];
   readonly image: ImageSpec;
@@ -55,6 +57,7 @@ export class DcgmExporter extends pulumi.ComponentResource {
     const configMap = new k8s.core.v1.ConfigMap(`${name}-counters`, { metadata: { name: `${spec.name}-counters`, namespace: ns, labels }, data: configData }, child);
 
     const podSpec: k8s.types.input.core.v1.PodSpec = {
+      priorityClassName: args.priorityClassName,
       automountServiceAccountToken: false,
       nodeSelector: { ...args.settings.nodeSelector },
       tolerations: [{ key: GPU_TAINT_KEY, operator: "Exists" }],

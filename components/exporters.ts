@@ -63,6 +63,7 @@ interface ExporterParts {
   readonly healthPath: string;
   readonly labels: Record<string, string>;
   readonly opts: pulumi.CustomResourceOptions;
+  readonly priorityClassName: pulumi.Input<string>;
   /** Read-only files the exporter needs (a CA). Default none. */
   readonly files?: { volumes: k8s.types.input.core.v1.Volume[]; mounts: k8s.types.input.core.v1.VolumeMount[] };
 }
@@ -89,6 +90,7 @@ function exporterWorkload(p: ExporterParts): { deployment: k8s.apps.v1.Deploymen
         template: {
           metadata: { labels: p.labels },
           spec: {
+            priorityClassName: p.priorityClassName,
             automountServiceAccountToken: false,
             securityContext: restrictedPodSecurityContext({ uid: p.image.uid }),
             containers: [
@@ -123,6 +125,8 @@ function passwordSecret(name: string, secretName: string, namespace: pulumi.Inpu
 }
 
 export interface RedisExporterArgs {
+  /** PriorityClass of its pod (components/priority-classes.ts). */
+  readonly priorityClassName: pulumi.Input<string>;
   readonly namespace: pulumi.Input<string>;
   readonly settings: StackSettings["redis"];
   readonly image: ImageSpec;
@@ -144,6 +148,7 @@ export class RedisExporter extends pulumi.ComponentResource {
       name,
       spec,
       namespace: args.namespace,
+      priorityClassName: args.priorityClassName,
       image: args.image,
       args: [],
       env: [
@@ -163,6 +168,8 @@ export class RedisExporter extends pulumi.ComponentResource {
 }
 
 export interface PostgresExporterArgs {
+  /** PriorityClass of its pod (components/priority-classes.ts). */
+  readonly priorityClassName: pulumi.Input<string>;
   readonly namespace: pulumi.Input<string>;
   readonly settings: StackSettings["postgres"];
   readonly image: ImageSpec;
@@ -184,6 +191,7 @@ export class PostgresExporter extends pulumi.ComponentResource {
       name,
       spec,
       namespace: args.namespace,
+      priorityClassName: args.priorityClassName,
       image: args.image,
       args: [`--web.listen-address=:${spec.ports.metrics.port}`],
       env: [

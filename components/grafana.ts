@@ -35,6 +35,7 @@ import {
   restrictedContainerSecurityContext,
   restrictedPodSecurityContext,
   tmpVolume,
+  WRITES_TEMP_FILES,
   selectorLabels,
   startupProbe,
   volumeClaimTemplate,
@@ -44,7 +45,12 @@ import { SERVICES, ServiceSpec, serviceHost } from "./services";
 /** Length of a generated admin password (alphanumeric: about 190 bits, and safe to paste into any shell). */
 export const GENERATED_PASSWORD_LENGTH = 32;
 
+/** The dashboards directory when no dashboard is provisioned: stays empty, bounded all the same. */
+const EMPTY_DASHBOARDS_SIZE = "1Mi";
+
 export interface GrafanaArgs {
+  /** PriorityClass of its pods (components/priority-classes.ts). */
+  readonly priorityClassName: pulumi.Input<string>;
   readonly namespace: pulumi.Input<string>;
   /** Namespace of Prometheus, Loki and Jaeger, for the datasource URLs. */
   readonly serversNamespace: string;
@@ -176,6 +182,7 @@ export class Grafana extends pulumi.ComponentResource {
           template: {
             metadata: { labels, annotations: checksum },
             spec: {
+              priorityClassName: args.priorityClassName,
               automountServiceAccountToken: false,
               securityContext: restrictedPodSecurityContext({ uid: args.image.uid }),
               containers: [
@@ -193,7 +200,7 @@ export class Grafana extends pulumi.ComponentResource {
                   startupProbe: startupProbe("/api/health", http.name, 300),
                   readinessProbe: httpProbe("/api/health", http.name, { periodSeconds: 10 }),
                   livenessProbe: httpProbe("/api/health", http.name, { periodSeconds: 20, failureThreshold: 6 }),
-                  resources: containerResources(args.settings.resources),
+                  resources: containerResources(args.settings.resources, [WRITES_TEMP_FILES.grafana.sizeLimit, ...(dashboardMaps.length > 0 ? [] : [EMPTY_DASHBOARDS_SIZE])]),
                   securityContext: restrictedContainerSecurityContext(),
                   volumeMounts: [
                     { name: "config", mountPath: GRAFANA_CONFIG_DIR, readOnly: true },
@@ -215,7 +222,7 @@ export class Grafana extends pulumi.ComponentResource {
                 // All dashboard ConfigMaps projected into one directory (an empty one when there are none).
                 dashboardMaps.length > 0
                   ? { name: "dashboards", projected: { sources: dashboardMaps.map((m) => ({ configMap: { name: m.metadata.name } })) } }
-                  : { name: "dashboards", emptyDir: {} },
+                  : { name: "dashboards", emptyDir: { sizeLimit: EMPTY_DASHBOARDS_SIZE } },
                 // Readable by the pod's group only (fsGroup).
                 { name: "secrets", secret: { secretName: secret.metadata.name, defaultMode: 0o440 } },
                 { name: "data", persistentVolumeClaim: { claimName: pvc.metadata.name } },

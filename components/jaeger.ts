@@ -19,16 +19,19 @@ import {
   restrictedContainerSecurityContext,
   restrictedPodSecurityContext,
   tmpVolume,
+  WRITES_TEMP_FILES,
   selectorLabels,
   startupProbe,
   volumeClaimTemplate,
 } from "./kube";
 import { JAEGER_DATA_DIR, buildJaegerConfig, jaegerYaml } from "./jaeger-config";
-import { PortSpec, SERVICES } from "./services";
+import { JAEGER_INGEST, JAEGER_SERVICE_PORTS, PortSpec, SERVICES } from "./services";
 
 export const JAEGER_CONFIG_DIR = "/etc/jaeger";
 
 export interface JaegerArgs {
+  /** PriorityClass of its pods (components/priority-classes.ts). */
+  readonly priorityClassName: pulumi.Input<string>;
   readonly namespace: pulumi.Input<string>;
   readonly settings: StackSettings["jaeger"];
   readonly storageClass: string;
@@ -61,16 +64,15 @@ export class Jaeger extends pulumi.ComponentResource {
       { ...child, protect: args.protect },
     );
 
+    const servicePort = (p: PortSpec) => ({ name: p.name, port: p.port, targetPort: p.name, protocol: p.protocol ?? "TCP" });
     this.service = new k8s.core.v1.Service(
       `${name}-service`,
-      {
-        metadata: { name: spec.name, namespace: ns, labels },
-        spec: {
-          type: "ClusterIP",
-          selector,
-          ports: Object.values(ports).map((p: PortSpec) => ({ name: p.name, port: p.port, targetPort: p.name, protocol: p.protocol ?? "TCP" })),
-        },
-      },
+      { metadata: { name: spec.name, namespace: ns, labels }, spec: { type: "ClusterIP", selector, ports: JAEGER_SERVICE_PORTS.map(servicePort) } },
+      child,
+    );
+    new k8s.core.v1.Service(
+      `${name}-ingest-service`,
+      { metadata: { name: JAEGER_INGEST.name, namespace: ns, labels }, spec: { type: "ClusterIP", selector, ports: JAEGER_INGEST.ports.map(servicePort) } },
       child,
     );
 
@@ -86,6 +88,7 @@ export class Jaeger extends pulumi.ComponentResource {
           template: {
             metadata: { labels, annotations: checksumAnnotation(configData) },
             spec: {
+              priorityClassName: args.priorityClassName,
               automountServiceAccountToken: false,
               // fsGroup = the image's UID (10001) makes the fresh volume writable for Badger.
               securityContext: restrictedPodSecurityContext({ uid: args.image.uid }),
@@ -101,7 +104,7 @@ export class Jaeger extends pulumi.ComponentResource {
                   livenessProbe: httpProbe("/status", ports.health.name, { periodSeconds: 20, failureThreshold: 6 }),
                   // Opening a large Badger store replays its value log; give it minutes before liveness counts.
                   startupProbe: startupProbe("/status", ports.health.name, 600),
-                  resources: containerResources(args.settings.resources),
+                  resources: containerResources(args.settings.resources, [WRITES_TEMP_FILES.jaeger.sizeLimit]),
                   securityContext: restrictedContainerSecurityContext(),
                   volumeMounts: [
                     { name: "config", mountPath: JAEGER_CONFIG_DIR, readOnly: true },

@@ -14,6 +14,7 @@ import {
   restrictedContainerSecurityContext,
   restrictedPodSecurityContext,
   tmpVolume,
+  WRITES_TEMP_FILES,
   selectorLabels,
   startupProbe,
   statefulServices,
@@ -32,6 +33,8 @@ export const LOKI_LIVENESS_PATH = "/loki/api/v1/status/buildinfo";
 export const LOKI_MAX_STARTUP_SECONDS = 1800;
 
 export interface LokiArgs {
+  /** PriorityClass of its pods (components/priority-classes.ts). */
+  readonly priorityClassName: pulumi.Input<string>;
   readonly namespace: pulumi.Input<string>;
   readonly settings: StackSettings["loki"];
   readonly storageClass: string;
@@ -77,6 +80,7 @@ export class Loki extends pulumi.ComponentResource {
           template: {
             metadata: { labels, annotations: checksumAnnotation(configData) },
             spec: {
+              priorityClassName: args.priorityClassName,
               automountServiceAccountToken: false,
               securityContext: restrictedPodSecurityContext({ uid: args.image.uid }),
               // Flushes in-memory chunks to the volume on shutdown.
@@ -96,7 +100,7 @@ export class Loki extends pulumi.ComponentResource {
                   startupProbe: startupProbe("/ready", http.name, LOKI_MAX_STARTUP_SECONDS),
                   readinessProbe: httpProbe("/ready", http.name, { periodSeconds: 10, failureThreshold: 6 }),
                   livenessProbe: httpProbe(LOKI_LIVENESS_PATH, http.name, { periodSeconds: 20, failureThreshold: 6 }),
-                  resources: containerResources(args.settings.resources),
+                  resources: containerResources(args.settings.resources, [WRITES_TEMP_FILES.loki.sizeLimit]),
                   securityContext: restrictedContainerSecurityContext(),
                   volumeMounts: [
                     { name: "config", mountPath: LOKI_CONFIG_DIR, readOnly: true },

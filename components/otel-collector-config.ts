@@ -10,7 +10,7 @@
 import { dump } from "js-yaml";
 import { quantityValue } from "../config/fields";
 import { StackSettings } from "../config/schema";
-import { SERVICES, serviceHost } from "./services";
+import { JAEGER_INGEST, SERVICES, serviceHost } from "./services";
 
 /** Every interface: since 0.104 each server endpoint defaults to localhost, which a Service cannot reach. */
 const ANY = "0.0.0.0";
@@ -249,7 +249,7 @@ export function buildOtelCollectorConfig(args: OtelCollectorConfigArgs): OtelCol
     exporters: {
       // In-cluster plaintext: the OTLP gRPC exporter insists on TLS unless told otherwise.
       [COLLECTOR_EXPORTERS.traces]: {
-        endpoint: `${serviceHost(jaeger, args.serversNamespace)}:${jaeger.ports.otlpGrpc.port}`,
+        endpoint: `${serviceHost(JAEGER_INGEST, args.serversNamespace)}:${jaeger.ports.otlpGrpc.port}`,
         tls: { insecure: true },
         retry_on_failure: EXPORTER_RETRY,
         sending_queue: queue,

@@ -17,7 +17,8 @@ import {
   restrictedContainerSecurityContext,
   restrictedPodSecurityContext,
   selectorLabels,
-  spreadAcrossNodes,
+  spreadConstraints,
+  ZoneSpread,
 } from "./kube";
 import { COLLECTOR_QUEUE_DIR, buildOtelCollectorConfig, goMemLimit, otelCollectorYaml } from "./otel-collector-config";
 import { PortSpec, SERVICES } from "./services";
@@ -34,6 +35,10 @@ export const OTEL_COLLECTOR_RULES: k8s.types.input.rbac.v1.PolicyRule[] = [
 ];
 
 export interface OtelCollectorArgs {
+  /** How replicas spread over zones (they always spread over nodes). */
+  readonly zoneSpread: ZoneSpread;
+  /** PriorityClass of its pods (components/priority-classes.ts). */
+  readonly priorityClassName: pulumi.Input<string>;
   readonly namespace: pulumi.Input<string>;
   /** Namespace name: cluster-scoped object names, and where Jaeger and Loki run. */
   readonly namespaceName: string;
@@ -109,11 +114,12 @@ export class OtelCollector extends pulumi.ComponentResource {
           template: {
             metadata: { labels, annotations: checksumAnnotation(configData) },
             spec: {
+              priorityClassName: args.priorityClassName,
               serviceAccountName: serviceAccount.metadata.name,
               securityContext: restrictedPodSecurityContext({ uid: args.image.uid }),
               // Room to flush the batch processor and the exporters' queues on shutdown.
               terminationGracePeriodSeconds: 60,
-              ...(replicas > 1 ? { affinity: spreadAcrossNodes(selector) } : {}),
+              ...(replicas > 1 ? { topologySpreadConstraints: spreadConstraints(selector, args.zoneSpread) } : {}),
               containers: [
                 {
                   name: spec.name,
@@ -123,7 +129,7 @@ export class OtelCollector extends pulumi.ComponentResource {
                   ports: Object.values(ports).map((p: PortSpec) => ({ name: p.name, containerPort: p.port, protocol: p.protocol ?? "TCP" })),
                   readinessProbe: httpProbe("/", ports.health.name, { periodSeconds: 5 }),
                   livenessProbe: httpProbe("/", ports.health.name, { initialDelaySeconds: 10, periodSeconds: 15, failureThreshold: 4 }),
-                  resources: containerResources(args.settings.resources),
+                  resources: containerResources(args.settings.resources, persistent ? [args.settings.queueStorageSize] : []),
                   securityContext: restrictedContainerSecurityContext(),
                   volumeMounts: [{ name: "config", mountPath: OTEL_COLLECTOR_CONFIG_DIR, readOnly: true }, ...queueMount],
                 },

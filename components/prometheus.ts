@@ -16,7 +16,8 @@ import {
   restrictedContainerSecurityContext,
   restrictedPodSecurityContext,
   selectorLabels,
-  spreadAcrossNodes,
+  spreadConstraints,
+  ZoneSpread,
   statefulServices,
   startupProbe,
   volumeClaimTemplate,
@@ -39,6 +40,10 @@ export const PROMETHEUS_DISCOVERY_RULES: k8s.types.input.rbac.v1.PolicyRule[] = 
 ];
 
 export interface PrometheusArgs {
+  /** How replicas spread over zones (they always spread over nodes). */
+  readonly zoneSpread: ZoneSpread;
+  /** PriorityClass of its pods (components/priority-classes.ts). */
+  readonly priorityClassName: pulumi.Input<string>;
   readonly namespace: pulumi.Input<string>;
   /** Namespace name, for cluster-scoped object names. */
   readonly namespaceName: string;
@@ -94,11 +99,12 @@ export class Prometheus extends pulumi.ComponentResource {
           template: {
             metadata: { labels, annotations: checksumAnnotation(configData, rulesData) },
             spec: {
+              priorityClassName: args.priorityClassName,
               serviceAccountName: serviceAccount.metadata.name,
               securityContext: restrictedPodSecurityContext({ uid: args.image.uid }),
               // Long enough to write the head block out instead of replaying the WAL on the next start.
               terminationGracePeriodSeconds: 300,
-              ...(replicas > 1 ? { affinity: spreadAcrossNodes(selector) } : {}),
+              ...(replicas > 1 ? { topologySpreadConstraints: spreadConstraints(selector, args.zoneSpread) } : {}),
               containers: [
                 {
                   name: spec.name,

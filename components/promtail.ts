@@ -18,6 +18,8 @@ export const PROMTAIL_CONFIG_DIR = "/etc/promtail";
 export const PROMTAIL_RULES: k8s.types.input.rbac.v1.PolicyRule[] = [{ apiGroups: [""], resources: ["pods"], verbs: ["get", "list", "watch"] }];
 
 export interface PromtailArgs {
+  /** PriorityClass of its pods (components/priority-classes.ts). */
+  readonly priorityClassName: pulumi.Input<string>;
   readonly namespace: pulumi.Input<string>;
   readonly namespaceName: string;
   /** Where Loki runs. */
@@ -54,6 +56,7 @@ export class Promtail extends pulumi.ComponentResource {
     const configMap = new k8s.core.v1.ConfigMap(`${name}-config`, { metadata: { name: `${spec.name}-config`, namespace: ns, labels }, data: configData }, child);
 
     const podSpec: k8s.types.input.core.v1.PodSpec = {
+      priorityClassName: args.priorityClassName,
       serviceAccountName: serviceAccount.metadata.name,
       // Every node, whatever its taints (GPU pools, dedicated nodes, control plane): logs from all of them.
       tolerations: [{ operator: "Exists" }],

@@ -107,7 +107,19 @@ export const SERVICES = {
 
 export type ServiceKey = keyof typeof SERVICES;
 
+/**
+ * Jaeger's own OTLP receiver, on a Service of its own: the `jaeger` Service serves the query UI and metrics only, and
+ * the NetworkPolicies admit spans into Jaeger from the collector alone.
+ */
+export const JAEGER_INGEST = { name: "jaeger-ingest", ports: [SERVICES.jaeger.ports.otlpGrpc] } as const;
+
+/**
+ * What the `jaeger` Service exposes: the query UI, the seed's gRPC port (admitted from the collector only), metrics
+ * and health; not Jaeger's OTLP receivers.
+ */
+export const JAEGER_SERVICE_PORTS: readonly PortSpec[] = [SERVICES.jaeger.ports.ui, SERVICES.jaeger.ports.grpc, SERVICES.jaeger.ports.metrics, SERVICES.jaeger.ports.health];
+
 /** In-cluster DNS name of a service in a namespace. */
-export function serviceHost(service: ServiceSpec, namespace: string): string {
+export function serviceHost(service: Pick<ServiceSpec, "name">, namespace: string): string {
   return `${service.name}.${namespace}.svc`;
 }

@@ -42,6 +42,9 @@ function resources(description: string, cpu: string, memory: string, memoryLimit
 }
 
 /** The seed's metric sources on the platform side, scraped through Kubernetes service discovery. */
+export const ZONE_SPREADS = ["required", "preferred", "none"] as const;
+export type ZoneSpread = (typeof ZONE_SPREADS)[number];
+
 export const SOURCE_NAMES = [
   "gateway",
   "mcpjungle",
@@ -218,6 +221,34 @@ export const imagesField = object(
   },
 );
 
+// Dotted quad, then a prefix length.
+const CIDR = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}\/(3[0-2]|[12]?\d)$/;
+const cidr = (description: string) => string({ description, pattern: CIDR, allowed: "an IPv4 CIDR such as 10.0.0.0/8" });
+
+export const networkField = object(
+  { description: "NetworkPolicies: both namespaces deny all traffic, then allow only the flows the stack needs" },
+  {
+    policies: boolean({ description: "create the NetworkPolicies (enforced only where the cluster's network plugin supports them)", default: true }),
+    telemetryNamespaces: listOf(dnsLabel({ description: "a namespace whose pods send telemetry" }), {
+      description:
+        "namespaces allowed to the collector's receiver ports, besides those of the metric sources and otelCollector.platformNamespaces",
+      default: [],
+    }),
+    apiServerCidrs: listOf(cidr("where the Kubernetes API server is"), {
+      description: "addresses of the Kubernetes API server, which Prometheus, Promtail and the collector's k8s_attributes read (on apiServerPorts)",
+      default: ["0.0.0.0/0"],
+    }),
+    apiServerPorts: listOf(integer({ description: "a port of the API server", min: 1, max: 65535 }), {
+      description: "ports of the Kubernetes API server (443 for the kubernetes Service, 6443 for its endpoints on most clusters)",
+      default: [443, 6443],
+    }),
+    slackCidrs: listOf(cidr("an address range Alertmanager may reach on 443"), {
+      description: "where Alertmanager may connect on 443: Slack and the heartbeat (or an egress proxy's range)",
+      default: ["0.0.0.0/0"],
+    }),
+  },
+);
+
 /**
  * How Alertmanager reaches Slack. `bot-token`: one Slack app bot token (chat.postMessage, channel per receiver; the
  * app must be a member of the six channels); `webhook-per-channel`: one incoming webhook per channel, since a webhook
@@ -285,7 +316,12 @@ export const stackSchema = {
     pattern: /^https?:\/\/[^\s#]+$/,
     allowed: "an http or https URL without a fragment",
   }),
-  protectData: boolean({ description: "Pulumi `protect` on namespaces and stateful sets holding data", default: false }),
+  zoneSpread: oneOf(ZONE_SPREADS, {
+    description:
+      "how replicated servers spread over zones (`topology.kubernetes.io/zone`): required (never two in a zone while one has none; nodes without the label take none), preferred, or none; they always spread over nodes",
+    default: "preferred",
+  }),
+  protectData: boolean({ description: "Pulumi `protect` on namespaces, claims and stateful sets holding data", default: false }),
   prometheus: prometheusField,
   alertmanager: alertmanagerField,
   loki: lokiField,
@@ -297,6 +333,7 @@ export const stackSchema = {
   redis: redisField,
   postgres: postgresField,
   images: imagesField,
+  network: networkField,
   slack: slackField,
   slackBotToken: secret({
     description: "bot token of the Slack app that posts the alerts (secret; slack.mode bot-token)",

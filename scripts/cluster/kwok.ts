@@ -24,16 +24,17 @@ export interface FixtureNode {
 }
 
 /**
- * Three general nodes (prod runs 3 Alertmanager and 2 Prometheus replicas, spread by preferred anti-affinity) and two
- * GPU nodes. GPU nodes carry the stack's default GPU node selector and the `nvidia.com/gpu` taint, as GKE's GPU pools
- * do, so only pods tolerating it land there.
+ * Three general nodes in three zones (prod runs 3 Alertmanager and 2 Prometheus replicas, spread over nodes and,
+ * required, over zones) and two GPU nodes. GPU nodes carry the stack's default GPU node selector and the
+ * `nvidia.com/gpu` taint, as GKE's GPU pools do, so only pods tolerating it land there.
  */
 export function fixtureNodes(): readonly FixtureNode[] {
-  const general = [0, 1, 2].map((i) => ({ name: `kwok-general-${i}`, pool: "general" as const, labels: {}, taints: [] }));
+  const zone = (i: number) => ({ "topology.kubernetes.io/zone": `zone-${"abc"[i]}` });
+  const general = [0, 1, 2].map((i) => ({ name: `kwok-general-${i}`, pool: "general" as const, labels: zone(i), taints: [] }));
   const gpu = [0, 1].map((i) => ({
     name: `kwok-gpu-${i}`,
     pool: "gpu" as const,
-    labels: { ...DEFAULT_GPU_NODE_SELECTOR, "nvidia.com/gpu.product": "NVIDIA-H100-80GB-HBM3" },
+    labels: { ...DEFAULT_GPU_NODE_SELECTOR, "nvidia.com/gpu.product": "NVIDIA-H100-80GB-HBM3", ...zone(i) },
     taints: [{ key: GPU_TAINT_KEY, value: "present", effect: "NoSchedule" as const }],
   }));
   return [...general, ...gpu];

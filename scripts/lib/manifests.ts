@@ -56,6 +56,7 @@ const KIND_ORDER = [
   "NetworkPolicy",
   "ResourceQuota",
   "LimitRange",
+  "PriorityClass",
   "PodSecurityPolicy",
   "PodDisruptionBudget",
   "ServiceAccount",

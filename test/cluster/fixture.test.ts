@@ -35,12 +35,15 @@ test("Warning headers parse to their text, escapes undone", () => {
   expect(warningText('299 - "would violate PodSecurity \\"baseline:latest\\": hostPath volumes"')).toBe('would violate PodSecurity "baseline:latest": hostPath volumes');
 });
 
-test("claims are the PersistentVolumeClaims plus each volumeClaimTemplate per replica, named as the controller names them", () => {
+test("claims are the PersistentVolumeClaims and each volumeClaimTemplate per replica, named as the controller names them, each once", () => {
   const docs = loadManifests(renderedStack("prod").file) as any[];
   const claims = claimsOf(docs).map((c) => c.name);
   const sts = docs.filter((d) => d.kind === "StatefulSet");
-  const expected = docs.filter((d) => d.kind === "PersistentVolumeClaim").length + sts.reduce((n, s) => n + (s.spec.volumeClaimTemplates?.length ?? 0) * (s.spec.replicas ?? 1), 0);
-  expect(claims).toHaveLength(expected);
+  const expected = new Set([
+    ...docs.filter((d) => d.kind === "PersistentVolumeClaim").map((d) => d.metadata.name),
+    ...sts.flatMap((s) => (s.spec.volumeClaimTemplates ?? []).flatMap((t: any) => Array.from({ length: s.spec.replicas ?? 1 }, (_, i) => `${t.metadata.name}-${s.metadata.name}-${i}`))),
+  ]);
+  expect([...claims].sort()).toEqual([...expected].sort());
   expect(claims).toContain("data-prometheus-1");
   expect(new Set(claims).size).toBe(claims.length);
 });

@@ -30,8 +30,8 @@ describe("DCGM exporter", () => {
   it("requests no GPU", () => {
     const resources = container(ds()).resources;
     expect(JSON.stringify(resources)).not.toContain("nvidia.com/gpu");
-    expect(resources.requests).toEqual({ cpu: "100m", memory: "256Mi" });
-    expect(resources.limits).toEqual({ memory: "1Gi" });
+    expect(resources.requests).toEqual({ cpu: "100m", memory: "256Mi", "ephemeral-storage": "64Mi" });
+    expect(resources.limits).toEqual({ memory: "1Gi", "ephemeral-storage": "512Mi" });
   });
 
   it("mounts the kubelet pod-resources directory read-only for per-pod attribution", () => {

@@ -111,7 +111,14 @@ describe("Alertmanager component", () => {
   it("keeps replicas apart and up through node drains", () => {
     for (const name of ["alertmanager", "prometheus"]) {
       expect(find(stack.manifests, "PodDisruptionBudget", name).spec.maxUnavailable).toBe(1);
-      expect(find(stack.manifests, "StatefulSet", name).spec.template.spec.affinity.podAntiAffinity).toBeDefined();
+      expect(find(stack.manifests, "PodDisruptionBudget", name).spec.unhealthyPodEvictionPolicy).toBe("AlwaysAllow");
+      const spread = find(stack.manifests, "StatefulSet", name).spec.template.spec.topologySpreadConstraints;
+      // Prod: never two on one node, nor two in one zone while a zone has none.
+      expect(spread.map((c: any) => [c.topologyKey, c.whenUnsatisfiable, c.maxSkew])).toEqual([
+        ["kubernetes.io/hostname", "DoNotSchedule", 1],
+        ["topology.kubernetes.io/zone", "DoNotSchedule", 1],
+      ]);
+      expect(spread[0].labelSelector.matchLabels).toEqual(find(stack.manifests, "StatefulSet", name).spec.selector.matchLabels);
     }
   });
 });

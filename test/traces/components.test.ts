@@ -55,7 +55,7 @@ describe("OpenTelemetry Collector component", () => {
   it("runs the configured replicas, spread and covered by a disruption budget, restricted and read-only", () => {
     const d = deployment();
     expect(d.spec.replicas).toBe(2);
-    expect(d.spec.template.spec.affinity.podAntiAffinity).toBeDefined();
+    expect(d.spec.template.spec.topologySpreadConstraints.map((c: any) => c.topologyKey)).toEqual(["kubernetes.io/hostname", "topology.kubernetes.io/zone"]);
     expect(find(stack.manifests, "PodDisruptionBudget", "otel-collector").spec.maxUnavailable).toBe(1);
     expect(d.spec.template.spec.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 10001 });
     expect(container(d).securityContext).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } });
@@ -89,9 +89,13 @@ describe("OpenTelemetry Collector component", () => {
 describe("Jaeger component", () => {
   const deployment = () => find(stack.manifests, "Deployment", "jaeger");
 
-  it("exposes the seed's UI and gRPC ports and the OTLP ports the collector exports to", () => {
+  it("exposes the seed's UI and gRPC ports; its OTLP receiver only on jaeger-ingest, the Service the collector exports to", () => {
     const ports = portsOf(service("jaeger").spec.ports);
-    expect(ports).toEqual(expect.arrayContaining([...SEED_PORTS.jaeger, "4317/TCP", "4318/TCP"]));
+    expect(ports).toEqual(expect.arrayContaining([...SEED_PORTS.jaeger]));
+    expect(ports).not.toContain("4317/TCP");
+    expect(ports).not.toContain("4318/TCP");
+    expect(portsOf(service("jaeger-ingest").spec.ports)).toEqual(["4317/TCP"]);
+    expect(service("jaeger-ingest").spec.selector).toEqual(service("jaeger").spec.selector);
   });
 
   it("runs one replica of the pinned v2 image, recreated rather than rolled", () => {

@@ -120,7 +120,7 @@ describe("collector config.yaml builder", () => {
   });
 
   it("sends traces to Jaeger over OTLP gRPC, logs to Loki's /otlp and metrics to the Prometheus endpoint", () => {
-    expect(c.exporters[COLLECTOR_EXPORTERS.traces]).toMatchObject({ endpoint: "jaeger.observability.svc:4317", tls: { insecure: true } });
+    expect(c.exporters[COLLECTOR_EXPORTERS.traces]).toMatchObject({ endpoint: "jaeger-ingest.observability.svc:4317", tls: { insecure: true } });
     expect(c.exporters[COLLECTOR_EXPORTERS.logs]).toMatchObject({ endpoint: "http://loki.observability.svc:3100/otlp" });
     expect(c.service.pipelines.traces).toMatchObject({ receivers: ["otlp", "jaeger", "zipkin"], exporters: ["otlp_grpc/jaeger"] });
     expect(c.service.pipelines.logs).toMatchObject({ receivers: ["otlp"], exporters: ["otlp_http/loki"] });
