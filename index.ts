@@ -9,7 +9,7 @@ import { Alertmanager } from "./components/alertmanager";
 import { DcgmExporter } from "./components/dcgm-exporter";
 import { PostgresExporter, RedisExporter } from "./components/exporters";
 import { Grafana } from "./components/grafana";
-import { imageFor } from "./components/images";
+import { imageDigestProblems, imageFor } from "./components/images";
 import { Jaeger } from "./components/jaeger";
 import { Loki } from "./components/loki";
 import { Namespaces } from "./components/namespaces";
@@ -25,10 +25,13 @@ import { buildRuleFiles } from "./rules/rule-files";
 import { HIGH_CARDINALITY_ALLOWED, HIGH_CARDINALITY_LABELS } from "./telemetry/catalog";
 
 const config = loadStackConfig();
+const digestProblems = imageDigestProblems(config);
+if (digestProblems.length > 0) throw new Error(`invalid stack config:\n${digestProblems.map((p) => `  - ${p}`).join("\n")}`);
 
 const namespaces = new Namespaces("observability", {
   servers: config.serversNamespace,
   agents: config.agentsNamespace,
+  requireImageDigests: config.requireImageDigests,
   protect: config.protectData,
 });
 const servers = namespaces.servers.metadata.name;

@@ -116,7 +116,8 @@ export class Grafana extends pulumi.ComponentResource {
     );
 
     const url = (service: ServiceSpec, port: number) => `http://${serviceHost(service, args.serversNamespace)}:${port}`;
-    const tls = ingress.enabled && ingress.tlsSecretName !== "";
+    // Config refuses an Ingress without a TLS Secret: behind one, links use https and cookies are Secure.
+    const tls = ingress.enabled;
     const configData = {
       [GRAFANA_INI_FILE]: grafanaIni(buildGrafanaIni({ httpPort: http.port, ...(ingress.enabled ? { externalHost: ingress.host, tls } : {}) })),
     };
@@ -240,10 +241,15 @@ export class Grafana extends pulumi.ComponentResource {
       new k8s.networking.v1.Ingress(
         `${name}-ingress`,
         {
-          metadata: { name: spec.name, namespace: ns, labels },
+          metadata: {
+            name: spec.name,
+            namespace: ns,
+            labels,
+            ...(ingress.certManagerIssuer ? { annotations: { "cert-manager.io/cluster-issuer": ingress.certManagerIssuer } } : {}),
+          },
           spec: {
             ...(ingress.className ? { ingressClassName: ingress.className } : {}),
-            ...(tls ? { tls: [{ hosts: [ingress.host], secretName: ingress.tlsSecretName }] } : {}),
+            tls: [{ hosts: [ingress.host], secretName: ingress.tlsSecretName }],
             rules: [
               {
                 host: ingress.host,

@@ -38,3 +38,22 @@ export function imageTag(ref: string): string {
   const colon = last.lastIndexOf(":");
   return colon >= 0 ? last.slice(colon + 1) : "";
 }
+
+const DIGEST = /@sha256:[a-f0-9]{64}$/;
+
+/**
+ * With `requireImageDigests`, every image must come from config as the pinned repository and tag plus a digest, so
+ * what runs is exactly the content recorded, and still the version the tests ran. Returns one problem per image.
+ */
+export function imageDigestProblems(settings: Pick<StackSettings, "images" | "requireImageDigests">): string[] {
+  if (!settings.requireImageDigests) return [];
+  return (Object.keys(IMAGES) as ImageKey[]).flatMap((key) => {
+    const ref = settings.images[key];
+    const want = `${IMAGES[key].ref}@sha256:<digest>`;
+    if (ref === undefined) return [`observability:images.${key}: not set; expected ${want} (observability:requireImageDigests is true)`];
+    if (!DIGEST.test(ref)) return [`observability:images.${key}: got ${JSON.stringify(ref)}; expected ${want} (observability:requireImageDigests is true)`];
+    const repoTag = ref.replace(DIGEST, "");
+    if (repoTag !== IMAGES[key].ref) return [`observability:images.${key}: got ${JSON.stringify(ref)}; expected the pinned ${IMAGES[key].ref} with its digest, the version the tests run`];
+    return [];
+  });
+}

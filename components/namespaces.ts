@@ -10,6 +10,10 @@ import type { PodSecurityLevel } from "./kube/pod-security";
 
 export type { PodSecurityLevel };
 
+/** Read by the policy pack (policy/checks.ts, which keeps its own copy; a test keeps them equal). */
+export const NAMESPACE_ROLE_LABEL = "observability.ai-platform/role";
+export const IMAGE_DIGESTS_LABEL = "observability.ai-platform/image-digests";
+
 export interface PodSecurityLabels {
   readonly enforce: PodSecurityLevel;
   readonly warn: PodSecurityLevel;
@@ -34,6 +38,8 @@ export interface NamespacesArgs {
   readonly servers: string;
   /** Namespace of the node agents. */
   readonly agents: string;
+  /** Label both namespaces as requiring images pinned by digest, which the policy pack then enforces. */
+  readonly requireImageDigests: boolean;
   /** Protect the namespaces from deletion: deleting one deletes every volume in it. */
   readonly protect: boolean;
 }
@@ -53,8 +59,9 @@ export class Namespaces extends pulumi.ComponentResource {
             labels: {
               "app.kubernetes.io/part-of": PART_OF,
               "app.kubernetes.io/managed-by": MANAGED_BY,
-              "observability.ai-platform/role": role,
+              [NAMESPACE_ROLE_LABEL]: role,
               ...podSecurityLabels(levels),
+              ...(args.requireImageDigests ? { [IMAGE_DIGESTS_LABEL]: "required" } : {}),
             },
           },
         },

@@ -123,6 +123,14 @@ function crossChecks(c: StackSettings & SecretValues, problems: Problem[]): void
   if (c.grafana.ingress.enabled && c.grafana.ingress.host === "") {
     problems.push({ key: key("grafana.ingress.host"), message: `got ""; expected a host name when grafana.ingress.enabled is true` });
   }
+  if (c.grafana.ingress.enabled && c.grafana.ingress.tlsSecretName === "") {
+    problems.push({
+      key: key("grafana.ingress.tlsSecretName"),
+      message:
+        `got ""; expected the TLS Secret's name when grafana.ingress.enabled is true (set grafana.ingress.certManagerIssuer too ` +
+        `to have cert-manager issue it): without TLS the login and the session cookie cross the network in plain text`,
+    });
+  }
   if (durationSeconds(c.prometheus.evaluationInterval) < durationSeconds(c.prometheus.scrapeInterval) / 4) {
     problems.push({
       key: key("prometheus.evaluationInterval"),

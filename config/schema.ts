@@ -160,7 +160,12 @@ export const grafanaField = object(
         enabled: boolean({ description: "create an Ingress", default: false }),
         host: dnsSubdomain({ description: "host name (required when enabled)", default: "", allowEmpty: true }),
         className: dnsSubdomain({ description: "ingressClassName (empty: cluster default)", default: "", allowEmpty: true }),
-        tlsSecretName: dnsSubdomain({ description: "TLS Secret in the servers namespace (empty: no TLS)", default: "", allowEmpty: true }),
+        tlsSecretName: dnsSubdomain({ description: "TLS Secret in the servers namespace (required when enabled: there is no plain-HTTP Ingress)", default: "", allowEmpty: true }),
+        certManagerIssuer: dnsSubdomain({
+          description: "a cert-manager ClusterIssuer that issues the certificate into tlsSecretName (empty: the Secret is provided otherwise)",
+          default: "",
+          allowEmpty: true,
+        }),
       },
     ),
     resources: resources("Grafana container resources", "100m", "256Mi", "1Gi"),
@@ -320,6 +325,11 @@ export const stackSchema = {
     description:
       "how replicated servers spread over zones (`topology.kubernetes.io/zone`): required (never two in a zone while one has none; nodes without the label take none), preferred, or none; they always spread over nodes",
     default: "preferred",
+  }),
+  requireImageDigests: boolean({
+    description:
+      "require every image pinned by digest: each images.<name> set to the pinned repository:tag@sha256:<digest> (`crane digest` or `docker buildx imagetools inspect` gives it)",
+    default: false,
   }),
   protectData: boolean({ description: "Pulumi `protect` on namespaces, claims and stateful sets holding data", default: false }),
   prometheus: prometheusField,

@@ -25,13 +25,40 @@ function containersOf(obj: K8sObject): Record<string, any>[] {
   return spec ? [...(spec.initContainers ?? []), ...(spec.containers ?? [])] : [];
 }
 
-/** Agents (Promtail, DCGM exporter) run in the agents namespace; nothing else may touch the node. */
-export function isAgent(obj: K8sObject, agentsNamespace: string): boolean {
-  return obj.kind === "DaemonSet" && obj.metadata?.namespace === agentsNamespace;
+/** The two node agents, by their DaemonSets' names (components/services.ts; a test keeps them equal). */
+export const AGENT_DAEMONSETS = ["promtail", "dcgm-exporter"] as const;
+
+/** The label the stack puts on its namespaces, saying which holds the agents. */
+export const NAMESPACE_ROLE_LABEL = "observability.ai-platform/role";
+
+/** Only the two agents, as DaemonSets in the agents namespace, may touch the node. */
+export function isAgent(obj: K8sObject, agentsNamespace: string | undefined): boolean {
+  return (
+    agentsNamespace !== undefined &&
+    obj.kind === "DaemonSet" &&
+    obj.metadata?.namespace === agentsNamespace &&
+    (AGENT_DAEMONSETS as readonly string[]).includes(obj.metadata?.name ?? "")
+  );
 }
 
 export interface CheckContext {
-  readonly agentsNamespace: string;
+  /** The stack's agents namespace (its `agentsNamespace` config), as the stack's Namespace objects name it. */
+  readonly agentsNamespace: string | undefined;
+  /** Whether every image must be pinned by digest (prod). */
+  readonly digestsRequired: boolean;
+}
+
+/** Set on the stack's namespaces when its config requires images pinned by digest (`requireImageDigests`). */
+export const IMAGE_DIGESTS_LABEL = "observability.ai-platform/image-digests";
+
+/**
+ * The context of a whole stack, from its own objects (so from its config): the agents namespace is the Namespace the
+ * stack labels as the agents', and digests are required when its namespaces say so.
+ */
+export function contextOf(objects: readonly K8sObject[]): CheckContext {
+  const namespaces = objects.filter((o) => o.kind === "Namespace");
+  const agents = namespaces.find((o) => o.metadata?.labels?.[NAMESPACE_ROLE_LABEL] === "agents");
+  return { agentsNamespace: agents?.metadata?.name, digestsRequired: namespaces.some((o) => o.metadata?.labels?.[IMAGE_DIGESTS_LABEL] === "required") };
 }
 
 export type Check = (obj: K8sObject, ctx: CheckContext) => string[];
@@ -44,6 +71,22 @@ export const pinnedImages: Check = (obj) =>
     const pinned = image.includes("@sha256:") || (last.includes(":") && !last.endsWith(":latest"));
     return pinned ? [] : [`container ${c.name} uses image ${JSON.stringify(image)}, not pinned by tag or digest`];
   });
+
+/** In prod every image is pinned by digest: a tag can be moved to other content, a digest cannot. */
+export const imageDigests: Check = (obj, ctx) =>
+  ctx.digestsRequired
+    ? containersOf(obj)
+        .filter((c) => !/@sha256:[a-f0-9]{64}$/.test(String(c.image ?? "")))
+        .map((c) => `container ${c.name} uses image ${JSON.stringify(String(c.image ?? ""))}, not pinned by digest`)
+    : [];
+
+/** An Ingress terminates TLS for every host it serves: no plain-HTTP login, no insecure session cookie. */
+export const ingressTls: Check = (obj) => {
+  if (obj.kind !== "Ingress") return [];
+  const covered = new Set((obj.spec?.tls ?? []).filter((t: any) => t.secretName).flatMap((t: any) => t.hosts ?? []));
+  const hosts = (obj.spec?.rules ?? []).map((r: any) => r.host ?? "*");
+  return hosts.filter((h: string) => !covered.has(h)).map((h: string) => `host ${JSON.stringify(h)} is served without TLS`);
+};
 
 /** Every container has CPU and memory requests and a memory limit, so one component cannot starve the node. */
 export const resourceBounds: Check = (obj) =>
@@ -105,12 +148,38 @@ export const recommendedLabels: Check = (obj) => {
     .map((l) => `missing label ${l}`);
 };
 
+/** A stack-wide check, over every object at once. */
+export type StackCheck = (objects: readonly K8sObject[], ctx: CheckContext) => string[];
+
+/**
+ * Every namespace of the stack denies all ingress and egress by default (a NetworkPolicy selecting every pod with
+ * both policy types and no rule), so only the flows its own policies name are open.
+ */
+export const defaultDenyNetwork: StackCheck = (objects) => {
+  const namespaces = objects.filter((o) => o.kind === "Namespace" && o.metadata?.labels?.[NAMESPACE_ROLE_LABEL]).map((o) => o.metadata?.name);
+  const denies = (p: K8sObject) => {
+    const spec = p.spec ?? {};
+    const everyPod = Object.keys(spec.podSelector ?? {}).length === 0;
+    const types = spec.policyTypes ?? [];
+    return everyPod && types.includes("Ingress") && types.includes("Egress") && (spec.ingress ?? []).length === 0 && (spec.egress ?? []).length === 0;
+  };
+  return namespaces
+    .filter((ns) => !objects.some((o) => o.kind === "NetworkPolicy" && o.metadata?.namespace === ns && denies(o)))
+    .map((ns) => `namespace ${ns} has no default-deny NetworkPolicy (all pods, Ingress and Egress, no rules)`);
+};
+
+export const STACK_CHECKS: Readonly<Record<string, { description: string; check: StackCheck }>> = {
+  "default-deny-network": { description: "each namespace of the stack has a default-deny NetworkPolicy", check: defaultDenyNetwork },
+};
+
 export const CHECKS: Readonly<Record<string, { description: string; check: Check }>> = {
   "pinned-images": { description: "container images are pinned by tag or digest", check: pinnedImages },
   "resource-bounds": { description: "containers have CPU and memory requests and a memory limit", check: resourceBounds },
-  "restricted-servers": { description: "pods outside the agents namespace meet Pod Security restricted", check: restrictedServers },
+  "restricted-servers": { description: "pods other than the two agents meet Pod Security restricted", check: restrictedServers },
   "readiness-probes": { description: "long-running containers have readiness probes", check: readinessProbes },
   "no-secret-literals": { description: "secret-like env vars come from Secrets, not literals", check: noSecretLiterals },
   "no-external-services": { description: "no LoadBalancer or NodePort Services", check: noExternalServices },
   "recommended-labels": { description: "objects carry the app.kubernetes.io labels", check: recommendedLabels },
+  "ingress-tls": { description: "every Ingress host is served with TLS", check: ingressTls },
+  "image-digests": { description: "in the stacks that require it (prod), images are pinned by digest", check: imageDigests },
 };

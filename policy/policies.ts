@@ -1,18 +1,34 @@
-/** The CrossGuard policies: each check of checks.ts as a mandatory resource policy over Kubernetes resources. */
-import { ResourceValidationPolicy } from "@pulumi/policy";
-import { CHECKS, CheckContext, K8sObject } from "./checks";
+/**
+ * The CrossGuard policies: each check of checks.ts as a mandatory stack policy over the stack's Kubernetes resources.
+ * Stack policies, not resource policies, because what a check allows depends on the stack's own config (which
+ * namespace holds the agents, whether digests are required), and the stack's objects are where that config shows.
+ */
+import { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
+import { CHECKS, K8sObject, STACK_CHECKS, contextOf } from "./checks";
 
-/** The agents namespace the stack uses unless the pack is configured otherwise. */
-export const DEFAULT_AGENTS_NAMESPACE = "observability-agents";
+const isKubernetes = (r: PolicyResource) => r.type.startsWith("kubernetes:") && !r.type.startsWith("pulumi:providers:");
 
-export function policies(ctx: CheckContext = { agentsNamespace: DEFAULT_AGENTS_NAMESPACE }): ResourceValidationPolicy[] {
-  return Object.entries(CHECKS).map(([name, { description, check }]) => ({
+export function policies(): StackValidationPolicy[] {
+  const perObject = Object.entries(CHECKS).map(([name, { description, check }]) => ({
     name,
     description,
-    enforcementLevel: "mandatory",
-    validateResource: (args, reportViolation) => {
-      if (!args.type.startsWith("kubernetes:")) return;
-      for (const problem of check(args.props as K8sObject, ctx)) reportViolation(`${args.props.kind ?? args.type} ${args.name}: ${problem}`);
+    enforcementLevel: "mandatory" as const,
+    validateStack: (args: { resources: PolicyResource[] }, reportViolation: (message: string, urn?: string) => void) => {
+      const resources = args.resources.filter(isKubernetes);
+      const ctx = contextOf(resources.map((r) => r.props as K8sObject));
+      for (const r of resources) {
+        for (const problem of check(r.props as K8sObject, ctx)) reportViolation(`${r.props.kind ?? r.type} ${r.name}: ${problem}`, r.urn);
+      }
     },
   }));
+  const wholeStack = Object.entries(STACK_CHECKS).map(([name, { description, check }]) => ({
+    name,
+    description,
+    enforcementLevel: "mandatory" as const,
+    validateStack: (args: { resources: PolicyResource[] }, reportViolation: (message: string, urn?: string) => void) => {
+      const objects = args.resources.filter(isKubernetes).map((r) => r.props as K8sObject);
+      for (const problem of check(objects, contextOf(objects))) reportViolation(problem);
+    },
+  }));
+  return [...perObject, ...wholeStack];
 }

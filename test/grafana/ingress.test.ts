@@ -8,7 +8,7 @@ const POSTGRES_PASSWORD = "configured-postgres-password-9Z4";
 let stack: StackRun;
 beforeAll(async () => {
   stack = await runStack("dev", {
-    "observability:grafana": JSON.stringify({ ingress: { enabled: true, host: "grafana.example.com", className: "nginx", tlsSecretName: "grafana-tls" } }),
+    "observability:grafana": JSON.stringify({ ingress: { enabled: true, host: "grafana.example.com", className: "nginx", tlsSecretName: "grafana-tls", certManagerIssuer: "letsencrypt-prod" } }),
     "observability:grafanaAdminPassword": ADMIN_PASSWORD,
     "observability:postgresPassword": POSTGRES_PASSWORD,
   });
@@ -20,6 +20,8 @@ describe("Grafana with an Ingress and configured secrets", () => {
     expect(ing.metadata.namespace).toBe("observability");
     expect(ing.spec.ingressClassName).toBe("nginx");
     expect(ing.spec.tls).toEqual([{ hosts: ["grafana.example.com"], secretName: "grafana-tls" }]);
+    // cert-manager's ingress-shim issues the certificate into that Secret.
+    expect(ing.metadata.annotations).toEqual({ "cert-manager.io/cluster-issuer": "letsencrypt-prod" });
     expect(ing.spec.rules).toEqual([
       {
         host: "grafana.example.com",

@@ -1,6 +1,7 @@
-import { ResourceValidationArgs } from "@pulumi/policy";
-import { K8sObject } from "../../policy/checks";
-import { DEFAULT_AGENTS_NAMESPACE, policies } from "../../policy/policies";
+import { AGENT_DAEMONSETS, IMAGE_DIGESTS_LABEL as POLICY_DIGESTS_LABEL, K8sObject, NAMESPACE_ROLE_LABEL as POLICY_ROLE_LABEL } from "../../policy/checks";
+import { IMAGE_DIGESTS_LABEL, NAMESPACE_ROLE_LABEL } from "../../components/namespaces";
+import { SERVICES } from "../../components/services";
+import { policies } from "../../policy/policies";
 import { Doc, loadManifests, renderedStack } from "../support/render";
 
 /** The Pulumi type token of a Kubernetes object (`kubernetes:apps/v1:Deployment`, `kubernetes:core/v1:Service`). */
@@ -9,23 +10,26 @@ function k8sType(obj: K8sObject): string {
   return `kubernetes:${group}/${version}:${obj.kind}`;
 }
 
-/** Runs every policy over one resource the way the CrossGuard engine would, collecting violations. */
-function violations(obj: K8sObject, type = k8sType(obj)): string[] {
+/** The stack's agents namespace as a stack declares it, so a lone object under test has its context. */
+const AGENTS_NS = "observability-agents";
+const agentsNamespace: K8sObject = { apiVersion: "v1", kind: "Namespace", metadata: { name: AGENTS_NS, labels: { "observability.ai-platform/role": "agents" } } };
+
+/** Runs every policy over a stack's resources the way the CrossGuard engine would, collecting violations. */
+function stackViolations(objects: readonly K8sObject[], type?: string): string[] {
   const out: string[] = [];
-  const args = {
-    type,
+  const resources = objects.map((obj) => ({
+    type: type ?? k8sType(obj),
     props: obj,
     urn: `urn:pulumi:test::observability::kubernetes:${obj.kind}::${obj.metadata?.name}`,
     name: obj.metadata?.name ?? "unnamed",
-    opts: {},
-    stackTags: new Map(),
-  } as unknown as ResourceValidationArgs;
-  for (const p of policies()) {
-    const validate = p.validateResource;
-    const fns = (Array.isArray(validate) ? validate : [validate]).filter((f) => f !== undefined);
-    for (const fn of fns) fn(args, (message: string) => out.push(`[${p.name}] ${message}`));
-  }
+  }));
+  for (const p of policies()) p.validateStack({ resources } as any, (message: string) => out.push(`[${p.name}] ${message}`));
   return out;
+}
+
+/** One object in a stack that has the agents namespace (and nothing else to check). */
+function violations(obj: K8sObject, type?: string): string[] {
+  return stackViolations([agentsNamespace, obj], type).filter((v) => !v.startsWith("[default-deny-network]"));
 }
 
 const stacks: Record<string, Doc[]> = {};
@@ -42,8 +46,7 @@ const fired = (found: string[]) => [...new Set(found.map((v) => /^\[([^\]]+)\]/.
 
 describe.each(["dev", "prod"])("the %s stack", (stack) => {
   it("passes every policy", () => {
-    const found = stacks[stack].flatMap((d) => violations(d as K8sObject));
-    expect(found).toEqual([]);
+    expect(stackViolations(stacks[stack] as K8sObject[])).toEqual([]);
   });
 
   it("has the servers and agents the policies are meant to see", () => {
@@ -54,7 +57,7 @@ describe.each(["dev", "prod"])("the %s stack", (stack) => {
 });
 
 describe("the pack", () => {
-  it("has the README's seven policies, all mandatory", () => {
+  it("has the README's ten policies, all mandatory", () => {
     expect(policies().map((p) => [p.name, p.enforcementLevel])).toEqual([
       ["pinned-images", "mandatory"],
       ["resource-bounds", "mandatory"],
@@ -63,9 +66,14 @@ describe("the pack", () => {
       ["no-secret-literals", "mandatory"],
       ["no-external-services", "mandatory"],
       ["recommended-labels", "mandatory"],
+      ["ingress-tls", "mandatory"],
+      ["image-digests", "mandatory"],
+      ["default-deny-network", "mandatory"],
     ]);
   });
 });
+
+const named = (obj: K8sObject, name: string): K8sObject => ({ ...obj, metadata: { ...obj.metadata, name } });
 
 const deployment = (container: Record<string, any>, pod: Record<string, any> = {}, namespace = "observability"): K8sObject => ({
   apiVersion: "apps/v1",
@@ -73,6 +81,7 @@ const deployment = (container: Record<string, any>, pod: Record<string, any> = {
   metadata: { name: "x", namespace, labels: { "app.kubernetes.io/name": "x", "app.kubernetes.io/part-of": "p", "app.kubernetes.io/managed-by": "pulumi" } },
   spec: { template: { spec: { securityContext: { runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } }, ...pod, containers: [{ name: "c", ...container }] } } },
 });
+const LABELS = { "app.kubernetes.io/name": "x", "app.kubernetes.io/part-of": "p", "app.kubernetes.io/managed-by": "pulumi" };
 const good = {
   image: "quay.io/prometheus/prometheus:v3.14.0",
   resources: { requests: { cpu: "1", memory: "1Gi" }, limits: { memory: "2Gi" } },
@@ -107,16 +116,65 @@ describe("policy checks", () => {
   it("rejects a hostPath on a server but allows it on an agent DaemonSet", () => {
     const hostPath = { volumes: [{ name: "logs", hostPath: { path: "/var/log/pods" } }] };
     expect(violations(deployment(good, hostPath))).toEqual(["[restricted-servers] Deployment x: volume logs is a hostPath"]);
-    const agent = { ...deployment(good, hostPath, DEFAULT_AGENTS_NAMESPACE), kind: "DaemonSet" };
+    const agent = named({ ...deployment(good, hostPath, AGENTS_NS), kind: "DaemonSet" }, "promtail");
     expect(violations(agent)).toEqual([]);
   });
 
-  it("exempts only DaemonSets in the agents namespace, not other kinds there or DaemonSets elsewhere", () => {
+  it("exempts exactly the two agents' DaemonSets in the stack's agents namespace: not another DaemonSet or kind there, nor DaemonSets elsewhere", () => {
     const hostPath = { volumes: [{ name: "logs", hostPath: { path: "/var/log/pods" } }] };
-    const inAgents = deployment(good, hostPath, DEFAULT_AGENTS_NAMESPACE);
-    expect(fired(violations(inAgents))).toEqual(["restricted-servers"]);
-    const daemonSetElsewhere = { ...deployment(good, hostPath, "observability"), kind: "DaemonSet" };
-    expect(fired(violations(daemonSetElsewhere))).toEqual(["restricted-servers"]);
+    expect(fired(violations(named(deployment(good, hostPath, AGENTS_NS), "promtail")))).toEqual(["restricted-servers"]);
+    expect(fired(violations(named({ ...deployment(good, hostPath, AGENTS_NS), kind: "DaemonSet" }, "node-shell")))).toEqual(["restricted-servers"]);
+    expect(fired(violations(named({ ...deployment(good, hostPath, "observability"), kind: "DaemonSet" }, "promtail")))).toEqual(["restricted-servers"]);
+  });
+
+  it("takes the agents namespace from the stack's own Namespace objects (its config), not from a fixed name", () => {
+    const hostPath = { volumes: [{ name: "logs", hostPath: { path: "/var/log/pods" } }] };
+    const ns: K8sObject = { apiVersion: "v1", kind: "Namespace", metadata: { name: "node-agents", labels: { "observability.ai-platform/role": "agents" } } };
+    const agent = named({ ...deployment(good, hostPath, "node-agents"), kind: "DaemonSet" }, "dcgm-exporter");
+    expect(stackViolations([ns, agent]).filter((v) => !v.startsWith("[default-deny-network]"))).toEqual([]);
+    // The same DaemonSet in the default name's namespace, when the stack's agents live elsewhere, is refused.
+    const misplaced = named({ ...deployment(good, hostPath, AGENTS_NS), kind: "DaemonSet" }, "dcgm-exporter");
+    expect(fired(stackViolations([ns, misplaced]))).toEqual(["default-deny-network", "restricted-servers"]);
+  });
+
+  it("names the same two agents as the stack's services table, and the same namespace labels", () => {
+    expect([...AGENT_DAEMONSETS].sort()).toEqual([SERVICES.promtail.name, SERVICES.dcgmExporter.name].sort());
+    expect(POLICY_ROLE_LABEL).toBe(NAMESPACE_ROLE_LABEL);
+    expect(POLICY_DIGESTS_LABEL).toBe(IMAGE_DIGESTS_LABEL);
+  });
+
+  it("rejects an Ingress host without TLS", () => {
+    const ing = (tls: unknown[]): K8sObject => ({
+      apiVersion: "networking.k8s.io/v1",
+      kind: "Ingress",
+      metadata: { name: "grafana", namespace: "observability", labels: LABELS },
+      spec: { rules: [{ host: "grafana.example.com" }, { host: "other.example.com" }], tls },
+    });
+    expect(violations(ing([{ hosts: ["grafana.example.com", "other.example.com"], secretName: "tls" }]))).toEqual([]);
+    expect(violations(ing([{ hosts: ["grafana.example.com"], secretName: "tls" }]))).toEqual(['[ingress-tls] Ingress grafana: host "other.example.com" is served without TLS']);
+    expect(fired(violations(ing([])))).toEqual(["ingress-tls"]);
+  });
+
+  it("requires digests when the stack's namespaces say its config does, and only then", () => {
+    const digest = "a".repeat(64);
+    const ns = (required: boolean): K8sObject => ({ ...agentsNamespace, metadata: { ...agentsNamespace.metadata, labels: { ...agentsNamespace.metadata!.labels, ...(required ? { "observability.ai-platform/image-digests": "required" } : {}) } } });
+    const pinnedByTag = deployment(good);
+    const pinnedByDigest = deployment({ ...good, image: `${good.image}@sha256:${digest}` });
+    const only = (found: string[]) => found.filter((v) => v.startsWith("[image-digests]"));
+    expect(only(stackViolations([ns(false), pinnedByTag]))).toEqual([]);
+    expect(only(stackViolations([ns(true), pinnedByTag]))).toEqual([`[image-digests] Deployment x: container c uses image "${good.image}", not pinned by digest`]);
+    expect(only(stackViolations([ns(true), pinnedByDigest]))).toEqual([]);
+  });
+
+  it("rejects a stack namespace without a default-deny NetworkPolicy", () => {
+    const servers: K8sObject = { apiVersion: "v1", kind: "Namespace", metadata: { name: "observability", labels: { "observability.ai-platform/role": "servers" } } };
+    const deny = (namespace: string, spec: Record<string, unknown>): K8sObject => ({ apiVersion: "networking.k8s.io/v1", kind: "NetworkPolicy", metadata: { name: "default-deny", namespace, labels: LABELS }, spec });
+    const full = { podSelector: {}, policyTypes: ["Ingress", "Egress"], ingress: [], egress: [] };
+    const only = (found: string[]) => found.filter((v) => v.startsWith("[default-deny-network]"));
+    expect(only(stackViolations([servers, agentsNamespace, deny("observability", full), deny(AGENTS_NS, full)]))).toEqual([]);
+    expect(only(stackViolations([servers, agentsNamespace, deny("observability", full)]))).toEqual([`[default-deny-network] namespace ${AGENTS_NS} has no default-deny NetworkPolicy (all pods, Ingress and Egress, no rules)`]);
+    // Ingress only, or one that allows something, is no default deny.
+    expect(only(stackViolations([servers, agentsNamespace, deny("observability", { ...full, policyTypes: ["Ingress"] }), deny(AGENTS_NS, { ...full, ingress: [{}] })]))).toHaveLength(2);
   });
 
   it("rejects a LoadBalancer Service and an object without the stack's labels", () => {

@@ -98,7 +98,8 @@ describe("stack config validation", () => {
     ["a burst below the rate", { loki: { ingestionRateMB: 16, ingestionBurstSizeMB: 8 } }, "observability:loki.ingestionBurstSizeMB", "at least loki.ingestionRateMB"],
     ["a collector container limit below the memory limiter", { otelCollector: { memoryLimitMiB: 1024 } }, "observability:otelCollector.resources.memoryLimit", "more than otelCollector.memoryLimitMiB"],
     ["a memory limit below the request", { grafana: { resources: { memory: "2Gi", memoryLimit: "1Gi" } } }, "observability:grafana.resources.memoryLimit", "at least the memory request"],
-    ["an ingress without a host", { grafana: { ingress: { enabled: true } } }, "observability:grafana.ingress.host", "a host name"],
+    ["an ingress without a host", { grafana: { ingress: { enabled: true, tlsSecretName: "grafana-tls" } } }, "observability:grafana.ingress.host", "a host name"],
+    ["an ingress without TLS", { grafana: { ingress: { enabled: true, host: "grafana.example.com" } } }, "observability:grafana.ingress.tlsSecretName", "plain text"],
     ["the same namespace twice", { agentsNamespace: "observability" }, "observability:agentsNamespace", "other than serversNamespace"],
     ["an sslmode Postgres does not know", { postgres: { sslMode: "on" } }, "observability:postgres.sslMode", '"verify-full"'],
   ];
