@@ -139,6 +139,7 @@ const RESOURCES: Record<string, { plural: string; namespaced: boolean }> = {
   ClusterRole: { plural: "clusterroles", namespaced: false },
   ClusterRoleBinding: { plural: "clusterrolebindings", namespaced: false },
   StorageClass: { plural: "storageclasses", namespaced: false },
+  PriorityClass: { plural: "priorityclasses", namespaced: false },
   Role: { plural: "roles", namespaced: true },
   RoleBinding: { plural: "rolebindings", namespaced: true },
   ServiceAccount: { plural: "serviceaccounts", namespaced: true },

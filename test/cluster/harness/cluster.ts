@@ -35,11 +35,14 @@ export const STACK_SELECTOR = `app.kubernetes.io/part-of=${PART_OF}`;
  * Deletes whatever a test left of the stack: its namespaces (and so everything in them, claims included), its
  * cluster-scoped RBAC and the static volumes, and waits until the namespaces are gone, so the next file starts clean.
  */
+/** The stack's cluster-scoped kinds, by API path. */
+export const CLUSTER_SCOPED = ["/apis/rbac.authorization.k8s.io/v1/clusterrolebindings", "/apis/rbac.authorization.k8s.io/v1/clusterroles", "/apis/scheduling.k8s.io/v1/priorityclasses"];
+
 export async function removeStackObjects(client: KubeClient, namespaces: readonly string[] = ["observability", "observability-agents"]): Promise<void> {
   for (const ns of namespaces) await client.request("DELETE", `/api/v1/namespaces/${ns}`);
-  for (const plural of ["clusterrolebindings", "clusterroles"]) {
-    const list = await client.get(`/apis/rbac.authorization.k8s.io/v1/${plural}?labelSelector=${encodeURIComponent(STACK_SELECTOR)}`);
-    for (const o of list.items) await client.request("DELETE", `/apis/rbac.authorization.k8s.io/v1/${plural}/${o.metadata.name}`);
+  for (const path of CLUSTER_SCOPED) {
+    const list = await client.get(`${path}?labelSelector=${encodeURIComponent(STACK_SELECTOR)}`);
+    for (const o of list.items) await client.request("DELETE", `${path}/${o.metadata.name}`);
   }
   await waitFor(
     `namespaces ${namespaces.join(", ")} deleted`,
