@@ -193,7 +193,7 @@ describe("growing the Prometheus volume (prometheus.storageSize 20Gi -> 200Gi) o
     const up = await stack.run("up");
     results.push(up);
     expect(up.ok).toBe(false);
-    expect(up.stdout + up.error).toMatch(/persistentvolumeclaims "data-prometheus-0"[\s\S]*spec\.resources\.requests\.storage: Forbidden: field can not be less than/);
+    expect(up.stdout + up.error).toMatch(/PersistentVolumeClaim "data-prometheus-0" is invalid: spec\.resources\.requests\.storage: Forbidden: field can not be less than status\.capacity/);
     const sts = await client.get(`/apis/apps/v1/namespaces/${SERVERS}/statefulsets/prometheus`);
     expect(sts.metadata.generation).toBe(stsBefore.metadata.generation);
     expect((await claim(CLAIM)).spec.resources.requests.storage).toBe("200Gi");
