@@ -18,3 +18,6 @@ bash scripts/upstream/build.sh
 # The cluster tests' tools: Debian's etcd, kube-apiserver/controller-manager/scheduler, kwok, the Pulumi CLI and the
 # Kubernetes provider (scripts/cluster/install.sh).
 bash scripts/cluster/install.sh
+
+# The manifest scanners `npm run scan` runs: checkov (PyPI) and kube-score (Go module), scripts/scanners/install.sh.
+bash scripts/scanners/install.sh
