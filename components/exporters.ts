@@ -47,6 +47,23 @@ export function postgresDataSourceUri(pg: Pick<StackSettings["postgres"], "host"
   return `${pg.host}:${pg.port}/${encodeURIComponent(pg.database)}?sslmode=${pg.sslMode}${ca ? `&sslrootcert=${ca}` : ""}`;
 }
 
+/** Where postgres_exporter reads its password file (DATA_SOURCE_PASS_FILE). */
+export const POSTGRES_EXPORTER_SECRET_DIR = "/etc/postgres-exporter/credentials";
+
+type Files = { volumes: k8s.types.input.core.v1.Volume[]; mounts: k8s.types.input.core.v1.VolumeMount[] };
+
+function passwordVolume(secretName: pulumi.Input<string>): Files {
+  return {
+    // Readable by the pod's group only (fsGroup).
+    volumes: [{ name: "credentials", secret: { secretName, defaultMode: 0o440 } }],
+    mounts: [{ name: "credentials", mountPath: POSTGRES_EXPORTER_SECRET_DIR, readOnly: true }],
+  };
+}
+
+function mergeFiles(a: Files, b: Files): Files {
+  return { volumes: [...a.volumes, ...b.volumes], mounts: [...a.mounts, ...b.mounts] };
+}
+
 /** An env var read from a key of a Secret. */
 export function secretEnv(name: string, secretName: pulumi.Input<string>, key: string): EnvVar {
   return { name, valueFrom: { secretKeyRef: { name: secretName, key } } };
@@ -198,13 +215,14 @@ export class PostgresExporter extends pulumi.ComponentResource {
         // URI, user and password apart: the exporter composes them itself, so no character of the password needs escaping.
         { name: "DATA_SOURCE_URI", value: postgresDataSourceUri(args.settings) },
         { name: "DATA_SOURCE_USER", value: args.settings.user },
-        ...(secret ? [secretEnv("DATA_SOURCE_PASS", secret.metadata.name, PASSWORD_KEY)] : []),
+        // From the mounted Secret file, not an env value: the password stays out of the process environment.
+        ...(secret ? [{ name: "DATA_SOURCE_PASS_FILE", value: `${POSTGRES_EXPORTER_SECRET_DIR}/${PASSWORD_KEY}` }] : []),
       ],
       // The exporter's landing page; /metrics would query the database on every probe.
       healthPath: "/",
       labels,
       opts: child,
-      files: postgresCaVolume(args.settings),
+      files: mergeFiles(postgresCaVolume(args.settings), secret ? passwordVolume(secret.metadata.name) : { volumes: [], mounts: [] }),
     });
     this.deployment = deployment;
     this.service = service;

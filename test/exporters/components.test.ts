@@ -105,14 +105,19 @@ describe("exporter targets and credentials", () => {
     const env = envOf(find(stack.manifests, "Deployment", "postgres-exporter"));
     expect(env.DATA_SOURCE_URI).toEqual({ name: "DATA_SOURCE_URI", value: "postgres.ai-platform.svc:5432/ai_platform?sslmode=verify-full" });
     expect(env.DATA_SOURCE_USER).toEqual({ name: "DATA_SOURCE_USER", value: "observability_ro" });
-    expect(env.DATA_SOURCE_PASS).toEqual({ name: "DATA_SOURCE_PASS", valueFrom: { secretKeyRef: { name: "postgres-exporter-credentials", key: "password" } } });
+    expect(env.DATA_SOURCE_PASS).toBeUndefined();
+    expect(env.DATA_SOURCE_PASS_FILE).toEqual({ name: "DATA_SOURCE_PASS_FILE", value: "/etc/postgres-exporter/credentials/password" });
+    const pod = find(stack.manifests, "Deployment", "postgres-exporter").spec.template.spec;
+    const volume = pod.volumes.find((v: any) => v.name === "credentials");
+    expect(volume.secret).toEqual({ secretName: "postgres-exporter-credentials", defaultMode: 0o440 });
+    expect(pod.containers[0].volumeMounts).toContainEqual({ name: "credentials", mountPath: "/etc/postgres-exporter/credentials", readOnly: true });
     expect(env.DATA_SOURCE_NAME).toBeUndefined();
   });
 
   it("sets no password-like env var as a literal anywhere", () => {
     for (const m of stack.manifests) {
       for (const c of (m as any).spec?.template?.spec?.containers ?? []) {
-        for (const e of c.env ?? []) if (/PASS|SECRET|TOKEN/.test(e.name) && !e.name.endsWith("__FILE")) expect({ name: e.name, value: e.value }).toEqual({ name: e.name, value: undefined });
+        for (const e of c.env ?? []) if (/PASS|SECRET|TOKEN/.test(e.name) && !/_FILE$/.test(e.name)) expect({ name: e.name, value: e.value }).toEqual({ name: e.name, value: undefined });
       }
     }
   });

@@ -34,7 +34,7 @@ describe("exporters without a Redis password, with PostgreSQL's placeholder pass
   it("connect Redis without AUTH, and PostgreSQL with the password the stack needs (placeholder in the render)", () => {
     const names = (d: string) => (container(find(stack.manifests, "Deployment", d)).env as { name: string }[]).map((e) => e.name);
     expect(names("redis-exporter")).not.toContain("REDIS_PASSWORD");
-    expect(names("postgres-exporter")).toContain("DATA_SOURCE_PASS");
+    expect(names("postgres-exporter")).toContain("DATA_SOURCE_PASS_FILE");
     expect(stack.manifests.filter((m) => m.kind === "Secret" && m.metadata.name.endsWith("-credentials")).map((m) => m.metadata.name)).toEqual(["postgres-exporter-credentials"]);
   });
 });
