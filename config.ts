@@ -19,6 +19,8 @@ export interface StackSecrets {
   readonly slack: SlackCredentials;
   readonly grafanaAdminPassword?: pulumi.Output<string>;
   readonly grafanaSecretKey?: pulumi.Output<string>;
+  /** Password of the basic-auth user of Prometheus and Alertmanager; absent: generated. */
+  readonly webAuthPassword?: pulumi.Output<string>;
   readonly heartbeatUrl?: pulumi.Output<string>;
   readonly postgresPassword?: pulumi.Output<string>;
   readonly redisPassword?: pulumi.Output<string>;
@@ -55,6 +57,7 @@ export function loadStackConfig(): StackConfig {
       slack: slackCredentials(settings.slack.mode, secrets),
       grafanaAdminPassword: asSecret(secrets.grafanaAdminPassword),
       grafanaSecretKey: asSecret(secrets.grafanaSecretKey),
+      webAuthPassword: asSecret(secrets.webAuthPassword),
       heartbeatUrl: asSecret(secrets.heartbeatUrl),
       postgresPassword: asSecret(secrets.postgresPassword),
       redisPassword: asSecret(secrets.redisPassword),

@@ -16,10 +16,11 @@ import { Namespaces } from "./components/namespaces";
 import { NetworkPolicies } from "./components/network-policies";
 import { buildNetworkPolicies, redisTarget, telemetryNamespaces } from "./components/network-policy-config";
 import { OtelCollector } from "./components/otel-collector";
-import { PROMETHEUS_RULES_DIR, Prometheus } from "./components/prometheus";
+import { PROMETHEUS_RULES_DIR, PROMETHEUS_WEB_AUTH_PASSWORD_FILE, Prometheus } from "./components/prometheus";
 import { PriorityClasses } from "./components/priority-classes";
 import { buildPrometheusConfig, restrictedLabelsFrom } from "./components/prometheus-config";
 import { Promtail } from "./components/promtail";
+import { WebAuth } from "./components/web-auth";
 import { scrapeLimitsFor } from "./rules/cardinality";
 import { buildRuleFiles } from "./rules/rule-files";
 import { HIGH_CARDINALITY_ALLOWED, HIGH_CARDINALITY_LABELS } from "./telemetry/catalog";
@@ -38,6 +39,9 @@ const servers = namespaces.servers.metadata.name;
 const priority = new PriorityClasses("priority", { namespaces: { servers: config.serversNamespace, agents: config.agentsNamespace } });
 const serverPriority = priority.servers.metadata.name;
 const agentPriority = priority.agents.metadata.name;
+
+// Prometheus and Alertmanager require basic auth on every request; Prometheus, Grafana and the probes send it.
+const webAuth = new WebAuth("web-auth", { namespace: servers, password: config.secrets.webAuthPassword });
 
 const prometheus = new Prometheus("prometheus", {
   priorityClassName: serverPriority,
@@ -58,7 +62,9 @@ const prometheus = new Prometheus("prometheus", {
     limits: scrapeLimitsFor,
     restrictedLabels: restrictedLabelsFrom(HIGH_CARDINALITY_LABELS, HIGH_CARDINALITY_ALLOWED),
     rulesDir: PROMETHEUS_RULES_DIR,
+    webAuth: { username: webAuth.mount.username, passwordFile: PROMETHEUS_WEB_AUTH_PASSWORD_FILE },
   }),
+  webAuth: webAuth.mount,
   ruleFiles: buildRuleFiles({ runbookBaseUrl: config.runbookBaseUrl }),
   protect: config.protectData,
 });
@@ -75,6 +81,7 @@ const alertmanager = new Alertmanager("alertmanager", {
   evaluationInterval: config.prometheus.evaluationInterval,
   heartbeatUrl: config.secrets.heartbeatUrl,
   protect: config.protectData,
+  webAuth: webAuth.mount,
 });
 
 const loki = new Loki("loki", {
@@ -129,6 +136,7 @@ const grafana = new Grafana("grafana", {
   postgresPassword: config.secrets.postgresPassword,
   dashboards: buildDashboards(),
   protect: config.protectData,
+  webAuth: webAuth.mount,
 });
 
 if (config.gpu.deployDcgmExporter) {
@@ -178,3 +186,8 @@ export const jaegerService = jaeger.service.metadata.name;
 export const grafanaService = grafana.service.metadata.name;
 /** Generated unless set in config; read it with `pulumi stack output --show-secrets grafanaAdminPassword`. */
 export const grafanaAdminPassword = grafana.adminPassword;
+/**
+ * The password of user `observability` on Prometheus and Alertmanager; generated unless set in config. Read it with
+ * `pulumi stack output --show-secrets webAuthPassword`.
+ */
+export const webAuthPassword = webAuth.password;

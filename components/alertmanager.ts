@@ -1,7 +1,8 @@
 /**
  * Alertmanager: a StatefulSet with silences and the notification log on a claim, alertmanager.yml in a ConfigMap,
  * the Slack credentials of the chosen mode (and the heartbeat URL) in a Secret mounted as files. Replicas above one
- * form a gossip cluster through the headless Service; Prometheus sends every alert to every pod.
+ * form a gossip cluster through the headless Service; Prometheus sends every alert to every pod. Its HTTP endpoints
+ * require basic auth (the web-auth Secret, components/web-auth.ts), which Prometheus and its exec probes send.
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
@@ -19,9 +20,9 @@ import {
 import { ImageSpec, imageTag } from "./images";
 import { ALERT_RESEND_DELAY, dispatchStartDelay } from "./prometheus-config";
 import {
+  authorizedHttpProbe,
   checksumAnnotation,
   containerResources,
-  httpProbe,
   labels as makeLabels,
   podDisruptionBudget,
   restrictedContainerSecurityContext,
@@ -36,9 +37,13 @@ import {
   statefulClaims,
 } from "./kube";
 import { SERVICES } from "./services";
+import { WebAuthMount, webAuthAnnotation, webAuthVolume, webAuthVolumeMount } from "./web-auth";
+import { WEB_AUTH_AUTHORIZATION_KEY, WEB_CONFIG_KEY } from "./web-auth-config";
 
 export const ALERTMANAGER_CONFIG_DIR = "/etc/alertmanager/config";
 export const ALERTMANAGER_DATA_DIR = "/alertmanager";
+/** The web-auth Secret's web config and probe header (Alertmanager calls no authenticated server). */
+export const ALERTMANAGER_WEB_AUTH_DIR = "/etc/alertmanager/web-auth";
 
 export interface AlertmanagerArgs {
   /** How replicas spread over zones (they always spread over nodes). */
@@ -58,6 +63,8 @@ export interface AlertmanagerArgs {
   readonly protect: boolean;
   /** Prometheus' rule evaluation interval, which bounds how late its re-sends come after a restart. */
   readonly evaluationInterval: string;
+  /** The basic-auth credentials its HTTP server requires (components/web-auth.ts). */
+  readonly webAuth: WebAuthMount;
 }
 
 /** The Secret's keys and values for a mode; the keys are the file names alertmanager.yml reads. */
@@ -124,6 +131,7 @@ export class Alertmanager extends pulumi.ComponentResource {
     this.service = service;
 
     const replicas = args.settings.replicas;
+    const probeAuthorization = `${ALERTMANAGER_WEB_AUTH_DIR}/${WEB_AUTH_AUTHORIZATION_KEY}`;
     const claims = statefulClaims(
       name,
       { statefulSetName: spec.name, namespace: ns, labels, replicas, size: args.settings.storageSize, storageClass: args.storageClass },
@@ -139,7 +147,7 @@ export class Alertmanager extends pulumi.ComponentResource {
           podManagementPolicy: "Parallel",
           selector: { matchLabels: selector },
           template: {
-            metadata: { labels, annotations: checksumAnnotation(configData) },
+            metadata: { labels, annotations: { ...checksumAnnotation(configData), ...webAuthAnnotation(args.webAuth) } },
             spec: {
               priorityClassName: args.priorityClassName,
               automountServiceAccountToken: false,
@@ -153,6 +161,7 @@ export class Alertmanager extends pulumi.ComponentResource {
                     `--config.file=${ALERTMANAGER_CONFIG_DIR}/alertmanager.yml`,
                     `--storage.path=${ALERTMANAGER_DATA_DIR}`,
                     `--web.listen-address=:${http.port}`,
+                    `--web.config.file=${ALERTMANAGER_WEB_AUTH_DIR}/${WEB_CONFIG_KEY}`,
                     `--web.external-url=${externalUrl}`,
                     // After a restart Alertmanager holds no alerts until Prometheus re-sends them; alerts that started
                     // long ago are flushed at once, so an inhibited one can go out before its inhibiting alert is back
@@ -166,13 +175,15 @@ export class Alertmanager extends pulumi.ComponentResource {
                     { name: clusterTcp.name, containerPort: clusterTcp.port, protocol: "TCP" },
                     { name: clusterUdp.name, containerPort: clusterUdp.port, protocol: "UDP" },
                   ],
-                  readinessProbe: httpProbe("/-/ready", http.name, { periodSeconds: 5 }),
-                  livenessProbe: httpProbe("/-/healthy", http.name, { periodSeconds: 15, failureThreshold: 4 }),
+                  // Every endpoint requires basic auth, /-/ready and /-/healthy too: exec probes send the mounted header.
+                  readinessProbe: authorizedHttpProbe("/-/ready", http.port, probeAuthorization, { periodSeconds: 5 }),
+                  livenessProbe: authorizedHttpProbe("/-/healthy", http.port, probeAuthorization, { periodSeconds: 15, failureThreshold: 4 }),
                   resources: containerResources(args.settings.resources),
                   securityContext: restrictedContainerSecurityContext(),
                   volumeMounts: [
                     { name: "config", mountPath: ALERTMANAGER_CONFIG_DIR, readOnly: true },
                     { name: "secrets", mountPath: ALERTMANAGER_SECRET_DIR, readOnly: true },
+                    webAuthVolumeMount(ALERTMANAGER_WEB_AUTH_DIR),
                     { name: "data", mountPath: ALERTMANAGER_DATA_DIR },
                   ],
                 },
@@ -181,6 +192,7 @@ export class Alertmanager extends pulumi.ComponentResource {
                 { name: "config", configMap: { name: configMap.metadata.name } },
                 // Readable by the pod's group only (fsGroup); the Slack credentials are re-read on every notification.
                 { name: "secrets", secret: { secretName: secret.metadata.name, defaultMode: 0o440 } },
+                webAuthVolume(args.webAuth, [WEB_CONFIG_KEY, WEB_AUTH_AUTHORIZATION_KEY]),
               ],
             },
           },

@@ -22,6 +22,8 @@ export const GRAFANA_DATA_DIR = "/var/lib/grafana";
 /** Dashboard JSON files, outside the data volume so they always come from the ConfigMaps. */
 export const GRAFANA_DASHBOARDS_DIR = "/etc/grafana/dashboards";
 export const GRAFANA_SECRETS_DIR = "/etc/grafana/secrets";
+/** The web-auth Secret's password file: Prometheus requires basic auth (components/web-auth.ts). */
+export const GRAFANA_WEB_AUTH_DIR = "/etc/grafana/web-auth";
 
 /** Keys of the Grafana Secret (file names under GRAFANA_SECRETS_DIR). */
 export const ADMIN_PASSWORD_KEY = "admin-password";
@@ -126,8 +128,16 @@ export interface PostgresDatasourceArgs {
   readonly caFile?: string;
 }
 
+/** HTTP basic authentication of a datasource, the password read from a mounted file when Grafana provisions it. */
+export interface DatasourceBasicAuth {
+  readonly user: string;
+  readonly passwordFile: string;
+}
+
 export interface DatasourcesArgs {
   readonly prometheusUrl: string;
+  /** The user Prometheus requires and the mounted file with its password. */
+  readonly prometheusAuth: DatasourceBasicAuth;
   readonly lokiUrl: string;
   readonly jaegerUrl: string;
   /** Prometheus' scrape interval: Grafana's lower bound for $__interval and rate windows. */
@@ -145,6 +155,8 @@ export interface Datasource {
   isDefault: boolean;
   editable: false;
   user?: string;
+  basicAuth?: boolean;
+  basicAuthUser?: string;
   jsonData: Record<string, unknown>;
   secureJsonData?: Record<string, string>;
 }
@@ -196,12 +208,15 @@ export function buildDatasources(args: DatasourcesArgs): DatasourcesFile {
       url: args.prometheusUrl,
       isDefault: true,
       editable: false,
+      basicAuth: true,
+      basicAuthUser: args.prometheusAuth.user,
       jsonData: {
         httpMethod: "POST",
         timeInterval: args.scrapeInterval,
         // Exemplars recorded with a trace id open the trace in Jaeger.
         exemplarTraceIdDestinations: [{ name: "trace_id", datasourceUid: uid.jaeger }],
       },
+      secureJsonData: { basicAuthPassword: `$__file{${args.prometheusAuth.passwordFile}}` },
     },
     {
       name: "Loki",

@@ -16,6 +16,7 @@ import {
   GRAFANA_INI_FILE,
   GRAFANA_PROVISIONING_DIR,
   GRAFANA_SECRETS_DIR,
+  GRAFANA_WEB_AUTH_DIR,
   POSTGRES_PASSWORD_KEY,
   SECRET_KEY_KEY,
   buildDashboardProviders,
@@ -41,6 +42,8 @@ import {
   volumeClaimTemplate,
 } from "./kube";
 import { SERVICES, ServiceSpec, serviceHost } from "./services";
+import { WebAuthMount, webAuthAnnotation, webAuthVolume, webAuthVolumeMount } from "./web-auth";
+import { WEB_AUTH_PASSWORD_KEY } from "./web-auth-config";
 
 /** Length of a generated admin password (alphanumeric: about 190 bits, and safe to paste into any shell). */
 export const GENERATED_PASSWORD_LENGTH = 32;
@@ -71,6 +74,8 @@ export interface GrafanaArgs {
   readonly dashboards?: Readonly<Record<string, object>>;
   /** Pulumi `protect` on the claim holding Grafana's database. */
   readonly protect: boolean;
+  /** The basic-auth credentials Prometheus requires, for the Prometheus datasource (components/web-auth.ts). */
+  readonly webAuth: WebAuthMount;
 }
 
 export class Grafana extends pulumi.ComponentResource {
@@ -125,6 +130,7 @@ export class Grafana extends pulumi.ComponentResource {
       "datasources.yaml": provisioningYaml(
         buildDatasources({
           prometheusUrl: url(SERVICES.prometheus, SERVICES.prometheus.ports.http.port),
+          prometheusAuth: { user: args.webAuth.username, passwordFile: `${GRAFANA_WEB_AUTH_DIR}/${WEB_AUTH_PASSWORD_KEY}` },
           lokiUrl: url(SERVICES.loki, SERVICES.loki.ports.http.port),
           jaegerUrl: url(SERVICES.jaeger, SERVICES.jaeger.ports.ui.port),
           scrapeInterval: args.scrapeInterval,
@@ -181,7 +187,8 @@ export class Grafana extends pulumi.ComponentResource {
           strategy: { type: "Recreate" },
           selector: { matchLabels: selector },
           template: {
-            metadata: { labels, annotations: checksum },
+            // The datasource reads the password file once, when Grafana provisions it: a new password rolls the pod.
+            metadata: { labels, annotations: { ...checksum, ...webAuthAnnotation(args.webAuth) } },
             spec: {
               priorityClassName: args.priorityClassName,
               automountServiceAccountToken: false,
@@ -209,6 +216,7 @@ export class Grafana extends pulumi.ComponentResource {
                     { name: "dashboard-providers", mountPath: `${GRAFANA_PROVISIONING_DIR}/dashboards`, readOnly: true },
                     { name: "dashboards", mountPath: GRAFANA_DASHBOARDS_DIR, readOnly: true },
                     { name: "secrets", mountPath: GRAFANA_SECRETS_DIR, readOnly: true },
+                    webAuthVolumeMount(GRAFANA_WEB_AUTH_DIR),
                     // Database, sessions and the (empty) plugin directory; never mounted over the bundled plugins.
                     { name: "data", mountPath: GRAFANA_DATA_DIR },
                     tmpVolume("grafana").mount,
@@ -226,6 +234,7 @@ export class Grafana extends pulumi.ComponentResource {
                   : { name: "dashboards", emptyDir: { sizeLimit: EMPTY_DASHBOARDS_SIZE } },
                 // Readable by the pod's group only (fsGroup).
                 { name: "secrets", secret: { secretName: secret.metadata.name, defaultMode: 0o440 } },
+                webAuthVolume(args.webAuth, [WEB_AUTH_PASSWORD_KEY]),
                 { name: "data", persistentVolumeClaim: { claimName: pvc.metadata.name } },
                 tmpVolume("grafana").volume,
                 ...postgresCa.volumes,

@@ -31,11 +31,18 @@ export interface StaticConfig {
   labels?: Record<string, string>;
 }
 
+/** HTTP basic authentication of a client, the password read from a file at each request. */
+export interface BasicAuth {
+  username: string;
+  password_file: string;
+}
+
 export interface ScrapeConfig {
   job_name: string;
   metrics_path?: string;
   scheme?: "http" | "https";
   honor_labels?: boolean;
+  basic_auth?: BasicAuth;
   sample_limit: number;
   label_limit: number;
   label_name_length_limit: number;
@@ -60,6 +67,7 @@ export interface PrometheusConfig {
   alerting: {
     alertmanagers: {
       api_version: "v2";
+      basic_auth?: BasicAuth;
       kubernetes_sd_configs?: KubernetesSdConfig[];
       static_configs?: StaticConfig[];
       relabel_configs?: RelabelConfig[];
@@ -87,10 +95,17 @@ export interface PrometheusConfigArgs {
   readonly restrictedLabels: Readonly<Record<string, readonly string[]>>;
   /** Directory of the mounted rule files. */
   readonly rulesDir: string;
+  /**
+   * The basic-auth user Prometheus and Alertmanager require, and the mounted file with its password: Prometheus sends
+   * them to Alertmanager and when scraping itself and Alertmanager.
+   */
+  readonly webAuth: { readonly username: string; readonly passwordFile: string };
 }
 
 /** Job names of the stack's own components, scraped as pods of their workloads. */
 export const SELF_JOBS = ["prometheus", "alertmanager", "loki", "promtail", "otel-collector", "jaeger", "grafana"] as const;
+/** The stack's own components whose HTTP servers require basic authentication (`--web.config.file`). */
+export const AUTHENTICATED_JOBS: readonly (typeof SELF_JOBS)[number][] = ["prometheus", "alertmanager"];
 /** Job scraping the collector's Prometheus exporter: metrics the platform sends over OTLP, labels kept as sent. */
 export const COLLECTOR_METRICS_JOB = "otel-collector-metrics";
 export const ANNOTATED_PODS_JOB = "kubernetes-pods";
@@ -266,9 +281,11 @@ export function buildPrometheusConfig(args: PrometheusConfigArgs): PrometheusCon
     ],
   });
 
+  const basicAuth: BasicAuth = { username: args.webAuth.username, password_file: args.webAuth.passwordFile };
   for (const job of SELF_JOBS) {
     const spec = SELF_SERVICES[job];
-    jobs.push(podsJob(job, ns(spec), byAppName(spec.name), spec.ports[spec.metrics.port as keyof typeof spec.ports].name, spec.metrics.path, args));
+    const scrape = podsJob(job, ns(spec), byAppName(spec.name), spec.ports[spec.metrics.port as keyof typeof spec.ports].name, spec.metrics.path, args);
+    jobs.push(AUTHENTICATED_JOBS.includes(job) ? { ...scrape, basic_auth: basicAuth } : scrape);
   }
 
   const c = SERVICES.otelCollector;
@@ -320,6 +337,7 @@ export function buildPrometheusConfig(args: PrometheusConfigArgs): PrometheusCon
       alertmanagers: [
         {
           api_version: "v2",
+          basic_auth: basicAuth,
           kubernetes_sd_configs: [{ role: "pod", namespaces: { names: [ns(am)] } }],
           relabel_configs: [
             byAppName(am.name),
@@ -373,10 +391,11 @@ export function dispatchStartDelay(resendDelay: string, evaluationInterval: stri
   return `${durationSeconds(resendDelay) + 2 * durationSeconds(evaluationInterval)}s`;
 }
 
-/** Command-line flags of the Prometheus container. */
-export function prometheusArgs(p: { retention: string; storageSize: string; configFile: string; dataDir: string; port: number }): string[] {
+/** Command-line flags of the Prometheus container; `webConfigFile` is the mounted web config (basic auth). */
+export function prometheusArgs(p: { retention: string; storageSize: string; configFile: string; webConfigFile: string; dataDir: string; port: number }): string[] {
   return [
     `--config.file=${p.configFile}`,
+    `--web.config.file=${p.webConfigFile}`,
     `--storage.tsdb.path=${p.dataDir}`,
     `--storage.tsdb.retention.time=${p.retention}`,
     `--storage.tsdb.retention.size=${retentionSizeFor(p.storageSize)}`,

@@ -1,16 +1,18 @@
 /**
  * Prometheus: a StatefulSet with its TSDB on a claim per replica, prometheus.yml and the rule files in ConfigMaps
- * (a config checksum rolls the pods), discovery RBAC limited to what the scrape jobs use, and a Service on 9090.
+ * (a config checksum rolls the pods), discovery RBAC limited to what the scrape jobs use, and a Service on 9090. Every
+ * endpoint requires basic auth (the web-auth Secret, components/web-auth.ts), which its exec probes send too.
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { StackSettings } from "../config/schema";
 import { ImageSpec, imageTag } from "./images";
 import {
+  authorizedHttpProbe,
+  authorizedStartupProbe,
   checksumAnnotation,
   clusterReader,
   containerResources,
-  httpProbe,
   labels as makeLabels,
   podDisruptionBudget,
   restrictedContainerSecurityContext,
@@ -19,7 +21,6 @@ import {
   spreadConstraints,
   ZoneSpread,
   statefulServices,
-  startupProbe,
   volumeClaimTemplate,
   CLAIM_TEMPLATES_FIXED,
   DATA_CLAIM,
@@ -27,11 +28,17 @@ import {
 } from "./kube";
 import { PrometheusConfig, prometheusArgs, prometheusYaml } from "./prometheus-config";
 import { SERVICES } from "./services";
+import { WebAuthMount, webAuthAnnotation, webAuthVolume, webAuthVolumeMount } from "./web-auth";
+import { WEB_AUTH_AUTHORIZATION_KEY, WEB_AUTH_PASSWORD_KEY, WEB_CONFIG_KEY } from "./web-auth-config";
 
 // Sibling directories: a volume mounted inside another read-only volume needs its mount point created there.
 export const PROMETHEUS_CONFIG_DIR = "/etc/prometheus/config";
 export const PROMETHEUS_RULES_DIR = "/etc/prometheus/rules";
 export const PROMETHEUS_DATA_DIR = "/prometheus";
+/** The web-auth Secret's web config, password (for alerting and self-scrapes) and probe header. */
+export const PROMETHEUS_WEB_AUTH_DIR = "/etc/prometheus/web-auth";
+/** The password file prometheus.yml's basic_auth blocks read. */
+export const PROMETHEUS_WEB_AUTH_PASSWORD_FILE = `${PROMETHEUS_WEB_AUTH_DIR}/${WEB_AUTH_PASSWORD_KEY}`;
 
 /** What discovery needs: the `pod` and `endpointslice` roles read pods, services and endpoint slices. Nothing else. */
 export const PROMETHEUS_DISCOVERY_RULES: k8s.types.input.rbac.v1.PolicyRule[] = [
@@ -50,8 +57,10 @@ export interface PrometheusArgs {
   readonly settings: StackSettings["prometheus"];
   readonly storageClass: string;
   readonly image: ImageSpec;
-  /** The built prometheus.yml (its rule_files point at PROMETHEUS_RULES_DIR). */
+  /** The built prometheus.yml (its rule_files point at PROMETHEUS_RULES_DIR, its password files at PROMETHEUS_WEB_AUTH_PASSWORD_FILE). */
   readonly config: PrometheusConfig;
+  /** The basic-auth credentials its HTTP server requires and it sends to itself and Alertmanager (components/web-auth.ts). */
+  readonly webAuth: WebAuthMount;
   /** Rule file name -> YAML text. */
   readonly ruleFiles: Readonly<Record<string, string>>;
   /** Pulumi `protect` on the StatefulSet and on the claims holding its data. */
@@ -82,6 +91,7 @@ export class Prometheus extends pulumi.ComponentResource {
     this.service = service;
 
     const replicas = args.settings.replicas;
+    const probeAuthorization = `${PROMETHEUS_WEB_AUTH_DIR}/${WEB_AUTH_AUTHORIZATION_KEY}`;
     const claims = statefulClaims(
       name,
       { statefulSetName: spec.name, namespace: ns, labels, replicas, size: args.settings.storageSize, storageClass: args.storageClass },
@@ -97,7 +107,7 @@ export class Prometheus extends pulumi.ComponentResource {
           podManagementPolicy: "Parallel",
           selector: { matchLabels: selector },
           template: {
-            metadata: { labels, annotations: checksumAnnotation(configData, rulesData) },
+            metadata: { labels, annotations: { ...checksumAnnotation(configData, rulesData), ...webAuthAnnotation(args.webAuth) } },
             spec: {
               priorityClassName: args.priorityClassName,
               serviceAccountName: serviceAccount.metadata.name,
@@ -113,19 +123,22 @@ export class Prometheus extends pulumi.ComponentResource {
                     retention: args.settings.retention,
                     storageSize: args.settings.storageSize,
                     configFile: `${PROMETHEUS_CONFIG_DIR}/prometheus.yml`,
+                    webConfigFile: `${PROMETHEUS_WEB_AUTH_DIR}/${WEB_CONFIG_KEY}`,
                     dataDir: PROMETHEUS_DATA_DIR,
                     port: http.port,
                   }),
                   ports: [{ name: http.name, containerPort: http.port }],
-                  readinessProbe: httpProbe("/-/ready", http.name, { periodSeconds: 5 }),
-                  livenessProbe: httpProbe("/-/healthy", http.name, { periodSeconds: 15, failureThreshold: 4 }),
+                  // Every endpoint requires basic auth, /-/ready and /-/healthy too: exec probes send the mounted header.
+                  readinessProbe: authorizedHttpProbe("/-/ready", http.port, probeAuthorization, { periodSeconds: 5 }),
+                  livenessProbe: authorizedHttpProbe("/-/healthy", http.port, probeAuthorization, { periodSeconds: 15, failureThreshold: 4 }),
                   // WAL replay after a crash can take many minutes on a large head block.
-                  startupProbe: startupProbe("/-/ready", http.name, 1800),
+                  startupProbe: authorizedStartupProbe("/-/ready", http.port, probeAuthorization, 1800),
                   resources: containerResources(args.settings.resources),
                   securityContext: restrictedContainerSecurityContext(),
                   volumeMounts: [
                     { name: "config", mountPath: PROMETHEUS_CONFIG_DIR, readOnly: true },
                     { name: "rules", mountPath: PROMETHEUS_RULES_DIR, readOnly: true },
+                    webAuthVolumeMount(PROMETHEUS_WEB_AUTH_DIR),
                     { name: "data", mountPath: PROMETHEUS_DATA_DIR },
                   ],
                 },
@@ -133,6 +146,7 @@ export class Prometheus extends pulumi.ComponentResource {
               volumes: [
                 { name: "config", configMap: { name: configMap.metadata.name } },
                 { name: "rules", configMap: { name: rulesMap.metadata.name } },
+                webAuthVolume(args.webAuth, [WEB_CONFIG_KEY, WEB_AUTH_PASSWORD_KEY, WEB_AUTH_AUTHORIZATION_KEY]),
               ],
             },
           },

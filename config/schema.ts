@@ -376,6 +376,14 @@ export const stackSchema = {
     pattern: /^[A-Za-z0-9]{32,}$/,
     allowed: "at least 32 letters and digits",
   }),
+  webAuthPassword: secret({
+    description:
+      "password of the basic-auth user `observability` that Prometheus and Alertmanager require on every request (secret; generated when absent). Prometheus, Grafana and the probes read it from a mounted Secret",
+    required: false,
+    // bcrypt reads at most 72 bytes; Prometheus and Grafana trim whitespace around a password file's content.
+    pattern: /^[!-~][ -~]{10,70}[!-~]$/,
+    allowed: "12 to 72 printable ASCII characters, without a space at either end",
+  }),
   heartbeatUrl: secret({
     description: "dead-man's-switch URL that receives the always-firing Watchdog alert (secret, optional)",
     required: false,
@@ -401,7 +409,7 @@ export type StackSchema = typeof stackSchema;
 export type TopLevelKey = keyof StackSchema;
 
 /** Keys whose values are secrets (a test checks this list against the fields marked secret). */
-export const SECRET_KEYS = ["slackBotToken", ...SLACK_WEBHOOK_KEYS, "slackWebhookUrl", "grafanaAdminPassword", "grafanaSecretKey", "heartbeatUrl", "postgresPassword", "redisPassword"] as const satisfies readonly TopLevelKey[];
+export const SECRET_KEYS = ["slackBotToken", ...SLACK_WEBHOOK_KEYS, "slackWebhookUrl", "grafanaAdminPassword", "grafanaSecretKey", "webAuthPassword", "heartbeatUrl", "postgresPassword", "redisPassword"] as const satisfies readonly TopLevelKey[];
 export type SecretKey = (typeof SECRET_KEYS)[number];
 /** The secret keys each Slack mode reads; a key of another mode is a mistake (a webhook where a token belongs). */
 export const SLACK_MODE_KEYS: Readonly<Record<SlackMode, readonly SecretKey[]>> = {
@@ -423,6 +431,7 @@ export interface SecretValues {
   slackWebhookUrl?: string;
   grafanaAdminPassword?: string;
   grafanaSecretKey?: string;
+  webAuthPassword?: string;
   heartbeatUrl?: string;
   postgresPassword?: string;
   redisPassword?: string;

@@ -15,6 +15,15 @@ fi
 
 bash scripts/upstream/build.sh
 
+# The probes of Prometheus and Alertmanager run busybox's wget in their images; the end-to-end tests run the rendered
+# probe commands with Debian's busybox (and GNU wget).
+if ! command -v busybox >/dev/null 2>&1 || ! command -v wget >/dev/null 2>&1; then
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends busybox wget >/dev/null
+fi
+
 # The cluster tests' tools: Debian's etcd, kube-apiserver/controller-manager/scheduler, kwok, the Pulumi CLI and the
 # Kubernetes provider (scripts/cluster/install.sh).
 bash scripts/cluster/install.sh

@@ -14,7 +14,7 @@ export interface ProbeTiming {
   readonly failureThreshold?: number;
 }
 
-function timing(t: ProbeTiming): Omit<Probe, "httpGet" | "tcpSocket"> {
+function timing(t: ProbeTiming): Omit<Probe, "httpGet" | "tcpSocket" | "exec"> {
   return {
     initialDelaySeconds: t.initialDelaySeconds ?? 0,
     periodSeconds: t.periodSeconds ?? 10,
@@ -41,4 +41,33 @@ export function tcpProbe(port: number | string, t: ProbeTiming = {}): Probe {
 export function startupProbe(path: string, port: number | string, maxStartupSeconds: number): Probe {
   const periodSeconds = 5;
   return { ...httpProbe(path, port, { periodSeconds }), failureThreshold: Math.max(1, Math.ceil(maxStartupSeconds / periodSeconds)) };
+}
+
+/** Paths and file names put into a probe's shell command: no quoting, spaces or expansion characters. */
+const SHELL_SAFE = /^[A-Za-z0-9/._-]+$/;
+
+/**
+ * The shell command of an HTTP probe behind basic authentication: a kubelet's httpGet probe cannot send credentials
+ * (it would get 401), so the container fetches its own endpoint on loopback with `wget`, the header read from a
+ * mounted Secret file at each run. The credential is in neither the pod spec nor the command's text; a response
+ * other than 2xx (401, 503) makes wget, busybox's and GNU's alike, exit non-zero, and so fails the probe.
+ */
+export function authorizedWgetCommand(path: string, port: number, authorizationFile: string): string[] {
+  if (!path.startsWith("/") || !SHELL_SAFE.test(path)) throw new Error(`probe path must be an absolute path of letters, digits and /._-: got ${JSON.stringify(path)}`);
+  if (!authorizationFile.startsWith("/") || !SHELL_SAFE.test(authorizationFile)) {
+    throw new Error(`probe authorization file must be an absolute path of letters, digits and /._-: got ${JSON.stringify(authorizationFile)}`);
+  }
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`probe port must be a port number, got ${port}`);
+  return ["sh", "-c", `exec wget -q -O /dev/null --header "Authorization: $(cat ${authorizationFile})" http://127.0.0.1:${port}${path}`];
+}
+
+/** An exec probe of an HTTP endpoint that requires basic authentication (see authorizedWgetCommand). */
+export function authorizedHttpProbe(path: string, port: number, authorizationFile: string, t: ProbeTiming = {}): Probe {
+  return { exec: { command: authorizedWgetCommand(path, port, authorizationFile) }, ...timing(t) };
+}
+
+/** startupProbe's allowance with authorizedHttpProbe's request. */
+export function authorizedStartupProbe(path: string, port: number, authorizationFile: string, maxStartupSeconds: number): Probe {
+  const periodSeconds = 5;
+  return { ...authorizedHttpProbe(path, port, authorizationFile, { periodSeconds }), failureThreshold: Math.max(1, Math.ceil(maxStartupSeconds / periodSeconds)) };
 }

@@ -20,6 +20,7 @@ export const SECRET_PLACEHOLDERS: Record<(typeof SECRET_KEYS)[number], string> =
   slackWebhookUrl: "https://hooks.slack.invalid/render-placeholder",
   grafanaAdminPassword: "render-placeholder-password",
   grafanaSecretKey: "renderPlaceholderSecretKey0123456789",
+  webAuthPassword: "render-placeholder-web-auth-password",
   heartbeatUrl: "https://heartbeat.invalid/render-placeholder",
   postgresPassword: "render-placeholder-postgres-password",
   redisPassword: "render-placeholder-redis-password",

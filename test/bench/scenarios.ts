@@ -10,7 +10,7 @@ import { ROOT, render } from "../support/render";
 import { SEED_ALERTS, renderedAlerts } from "../e2e/harness/contract";
 import { DRIFTING_MODEL, HIGH_MODEL, startIncident } from "../e2e/harness/incident";
 import { Pipeline } from "../e2e/harness/pipeline";
-import { sleep, waitFor } from "../e2e/harness/processes";
+import { Daemon, sleep, waitFor } from "../e2e/harness/processes";
 import { componentEndpoint } from "../e2e/harness/simulated-cluster";
 import { COMPRESSED_INTERVAL, RenderedStack, durationMs } from "../e2e/harness/stack-files";
 import { M, SESSION_SERIES_JOB } from "../../telemetry/catalog";
@@ -177,8 +177,8 @@ export interface RuleEvaluation {
 }
 
 /** Samples of a daemon's /metrics lines `name{labels} value`, as [labels text, value]. */
-async function selfSamples(url: string, name: string): Promise<[string, number][]> {
-  const text = await (await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(10_000) })).text();
+async function selfSamples(daemon: Daemon, name: string): Promise<[string, number][]> {
+  const text = await (await daemon.request("/metrics")).text();
   const out: [string, number][] = [];
   for (const line of text.split("\n")) {
     const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})? (\S+)$/.exec(line);
@@ -200,7 +200,7 @@ export async function ruleEvaluation(rendered: RenderedStack, cycles: number): P
     let allGroupsMaxMs = 0;
     for (let i = 0; i < cycles; i++) {
       await sleep(interval);
-      const samples = await selfSamples(p.prometheus.url, "prometheus_rule_group_last_duration_seconds");
+      const samples = await selfSamples(p.prometheus, "prometheus_rule_group_last_duration_seconds");
       let total = 0;
       for (const [labels, value] of samples) {
         const group = /rule_group="([^"]*)"/.exec(labels)?.[1] ?? labels;
@@ -214,8 +214,8 @@ export async function ruleEvaluation(rendered: RenderedStack, cycles: number): P
     const byJob = await p.query("sum by (job) (scrape_samples_scraped)");
     const seriesByJob = Object.fromEntries(byJob.map((s) => [s.metric.job, Number(s.value[1])]));
     const [slowestGroup, slowestGroupMs] = Object.entries(groupMaxMs).sort((a, b) => b[1] - a[1])[0] ?? ["none", 0];
-    const head = await selfSamples(p.prometheus.url, "prometheus_tsdb_head_series");
-    const missed = await selfSamples(p.prometheus.url, "prometheus_rule_group_iterations_missed_total");
+    const head = await selfSamples(p.prometheus, "prometheus_tsdb_head_series");
+    const missed = await selfSamples(p.prometheus, "prometheus_rule_group_iterations_missed_total");
     const scrape = await p.query("max(scrape_duration_seconds)");
     return {
       seriesScraped: Object.values(seriesByJob).reduce((a, b) => a + b, 0),
@@ -325,7 +325,7 @@ export async function sessionSeriesLimit(rendered: RenderedStack, users: number,
     const bothUp = `count(up{job=~"${serviceJob}|${sessionJob}"} == 1)`;
     await waitFor("both memory-engine jobs up", async () => (one(await p.query(bothUp)) === 2 ? true : undefined), { timeoutMs: 4 * scrapeMs + 30_000, intervalMs: 1_000 });
     await sleep(scrapeMs);
-    const headSeriesBefore = (await selfSamples(p.prometheus.url, "prometheus_tsdb_head_series"))[0][1];
+    const headSeriesBefore = (await selfSamples(p.prometheus, "prometheus_tsdb_head_series"))[0][1];
     engine.grow();
     const grownAt = Date.now();
     const loadAverage = loadavg()[0];
@@ -378,7 +378,7 @@ export async function sessionSeriesLimit(rendered: RenderedStack, users: number,
     const sessionScrape = await scrape(sessionJob);
     const coreMissing: string[] = [];
     for (const name of MEMORY_ENGINE_CORE_SERIES) if ((await freshOf(name, serviceJob)) === 0) coreMissing.push(name);
-    const headSeriesAfter = (await selfSamples(p.prometheus.url, "prometheus_tsdb_head_series"))[0][1];
+    const headSeriesAfter = (await selfSamples(p.prometheus, "prometheus_tsdb_head_series"))[0][1];
     const firing = await p.alerts();
     const state = (alertname: string, labels: Record<string, string> = {}) =>
       firing.find((a) => a.labels.alertname === alertname && Object.entries(labels).every(([k, v]) => a.labels[k] === v))?.state ?? "inactive";

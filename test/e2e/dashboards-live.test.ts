@@ -182,9 +182,10 @@ async function run(dashboard: string, selection: Selection, expr: string, instan
   } catch (e) {
     return { sent: expr, interpolationError: (e as Error).message };
   }
-  const url = pipeline.prometheus.url;
-  const range = await rangeQuery(url, sent, { ...timeRange, stepMs: MACROS.intervalMs });
-  return { sent, range, instant: instant ? await instantQuery(url, sent, timeRange.toMs) : undefined };
+  // As Grafana's datasource does: with the basic auth Prometheus requires.
+  const { url, headers } = pipeline.prometheus;
+  const range = await rangeQuery(url, sent, { ...timeRange, stepMs: MACROS.intervalMs }, headers);
+  return { sent, range, instant: instant ? await instantQuery(url, sent, timeRange.toMs, headers) : undefined };
 }
 
 /** `n` queries in flight at once: all at once would measure the machine, one at a time would take minutes. */
@@ -236,7 +237,7 @@ beforeAll(async () => {
   timeRange = { fromMs: toMs - RANGE_MS, toMs };
   for (const selection of SELECTIONS) {
     for (const [file, d] of Object.entries(dashboards)) {
-      resolved.set(key(selection, file), await resolveVariables(d, { prometheusUrl: p.prometheus.url, prometheusUid: DATASOURCE_UIDS.prometheus, ...timeRange, macros: MACRO_VALUES, selection }));
+      resolved.set(key(selection, file), await resolveVariables(d, { prometheusUrl: p.prometheus.url, prometheusHeaders: p.prometheus.headers, prometheusUid: DATASOURCE_UIDS.prometheus, ...timeRange, macros: MACRO_VALUES, selection }));
     }
   }
   const jobs = SELECTIONS.flatMap((selection) => cases.map((c) => ({ selection, c })));

@@ -13,6 +13,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { dump, load } from "js-yaml";
 import { PrometheusConfig } from "../../components/prometheus-config";
+import { WEB_AUTH_PASSWORD_KEY, WEB_CONFIG_KEY } from "../../components/web-auth-config";
 import { M, SESSION_SERIES_JOB, bucket, count } from "../../telemetry/catalog";
 import { createMetricsExporter } from "../../telemetry/metrics-exporter";
 import { requireTool } from "../support/tools";
@@ -45,19 +46,26 @@ class LoopbackPrometheus {
     try {
       const rulesDir = path.join(dir, "rules");
       const sdDir = path.join(dir, "discovery");
+      const secretsDir = path.join(dir, "secrets");
       mkdirSync(rulesDir);
       mkdirSync(sdDir);
+      mkdirSync(secretsDir);
+      // Basic auth as rendered: the web config the server requires, the password its alerting client sends.
+      writeFileSync(path.join(secretsDir, WEB_CONFIG_KEY), rendered.webAuth.webConfigYml);
+      writeFileSync(path.join(secretsDir, WEB_AUTH_PASSWORD_KEY), rendered.webAuth.password);
       for (const [file, text] of Object.entries(rendered.ruleFiles)) writeFileSync(path.join(rulesDir, file), compressRuleFile(text, F));
       const configFile = path.join(dir, "prometheus.yml");
       const endpoints = [sourceEndpoint(rendered.settings, SERVICE_JOB, engineAddress)];
-      writeFileSync(configFile, loopbackPrometheusYml(rendered, { endpoints, sdDir, rulesDir, compression: F }));
+      writeFileSync(configFile, loopbackPrometheusYml(rendered, { endpoints, sdDir, rulesDir, secretsDir, compression: F }));
       const daemon = await startDaemon((port) => {
         const args = replaceFlags(rendered.prometheusArgs, {
           "--config.file": configFile,
           "--storage.tsdb.path": path.join(dir, "data"),
           "--web.listen-address": `127.0.0.1:${port}`,
+          "--web.config.file": path.join(secretsDir, WEB_CONFIG_KEY),
         });
-        return new Daemon(`prometheus-${name}`, requireTool("prometheus"), compressPrometheusFlags(args, F), port, path.join(dir, "prometheus.log"));
+        const log = path.join(dir, "prometheus.log");
+        return new Daemon(`prometheus-${name}`, requireTool("prometheus"), compressPrometheusFlags(args, F), port, log, rendered.webAuth.authorization);
       });
       return new LoopbackPrometheus(daemon, dir);
     } catch (e) {
@@ -67,7 +75,7 @@ class LoopbackPrometheus {
   }
 
   async query(expr: string): Promise<Sample[]> {
-    const res = await fetch(`${this.daemon.url}/api/v1/query?${new URLSearchParams({ query: expr })}`, { signal: AbortSignal.timeout(10_000) });
+    const res = await this.daemon.request(`/api/v1/query?${new URLSearchParams({ query: expr })}`);
     const body = (await res.json()) as { status: string; error?: string; data?: { result: Sample[] } };
     if (body.status !== "success" || !body.data) throw new Error(`query ${expr} failed: ${body.error ?? res.status}`);
     return body.data.result;
@@ -79,13 +87,13 @@ class LoopbackPrometheus {
   }
 
   async lastError(job: string): Promise<string | undefined> {
-    const res = await fetch(`${this.daemon.url}/api/v1/targets?state=active`, { signal: AbortSignal.timeout(10_000) });
+    const res = await this.daemon.request("/api/v1/targets?state=active");
     const body = (await res.json()) as { data: { activeTargets: { labels: Record<string, string>; lastError: string }[] } };
     return body.data.activeTargets.find((t) => t.labels.job === job)?.lastError;
   }
 
   async alerts(): Promise<{ labels: Record<string, string>; state: string }[]> {
-    const res = await fetch(`${this.daemon.url}/api/v1/alerts`, { signal: AbortSignal.timeout(10_000) });
+    const res = await this.daemon.request("/api/v1/alerts");
     return ((await res.json()) as { data: { alerts: { labels: Record<string, string>; state: string }[] } }).data.alerts;
   }
 

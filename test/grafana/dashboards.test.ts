@@ -6,6 +6,7 @@ const dashboards = buildDashboards();
 // Every datasource provisioned, PostgreSQL included (postgres.enabled is the default).
 const provisioned = buildDatasources({
   prometheusUrl: "http://prometheus:9090",
+  prometheusAuth: { user: "observability", passwordFile: "/etc/grafana/web-auth/password" },
   lokiUrl: "http://loki:3100",
   jaegerUrl: "http://jaeger:16686",
   scrapeInterval: "15s",

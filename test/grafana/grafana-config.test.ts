@@ -23,6 +23,7 @@ const promql = (require("@prometheus-io/lezer-promql") as { parser: LRParser }).
 
 const base: DatasourcesArgs = {
   prometheusUrl: "http://prometheus.observability.svc:9090",
+  prometheusAuth: { user: "observability", passwordFile: "/etc/grafana/web-auth/password" },
   lokiUrl: "http://loki.observability.svc:3100",
   jaegerUrl: "http://jaeger.observability.svc:16686",
   scrapeInterval: "15s",
@@ -108,7 +109,8 @@ describe("datasource provisioning", () => {
 
   it("escapes every literal $ so Grafana's env expansion leaves the link variables alone", () => {
     for (const [path, value] of strings(file.datasources)) {
-      if (path.endsWith("secureJsonData.password")) continue;
+      // The password files are read through Grafana's $__file{} expansion, the one `$` meant to expand.
+      if (/\.secureJsonData\.(password|basicAuthPassword)$/.test(path) && /^\$__file\{[^}]+\}$/.test(value)) continue;
       expect({ path, ok: /^(?:[^$]|\$\$)*$/.test(value) }).toEqual({ path, ok: true });
     }
     expect(escapeDollars("a$b$$c")).toBe("a$$b$$$$c");
@@ -119,6 +121,13 @@ describe("datasource provisioning", () => {
     expect(ds.postgres.jsonData).toMatchObject({ database: "ai_platform", sslmode: "require" });
     expect(ds.postgres.secureJsonData).toEqual({ password: "$__file{/etc/grafana/secrets/postgres-password}" });
     expect(JSON.stringify(ds.postgres)).not.toMatch(/"password":"(?!\$__file)/);
+  });
+
+  it("logs in to Prometheus as the basic-auth user, the password from a mounted file", () => {
+    expect(ds.prometheus).toMatchObject({ basicAuth: true, basicAuthUser: "observability" });
+    expect(ds.prometheus.secureJsonData).toEqual({ basicAuthPassword: "$__file{/etc/grafana/web-auth/password}" });
+    // Only Prometheus requires it; Loki and Jaeger have no credentials.
+    expect(file.datasources.filter((d) => d.basicAuth).map((d) => d.uid)).toEqual([DATASOURCE_UIDS.prometheus]);
   });
 
   it("leaves PostgreSQL out when it is not configured, and the password out when there is none", () => {

@@ -33,8 +33,9 @@ describe("Prometheus component", () => {
   it("probes /-/ready and /-/healthy and runs restricted as nobody", () => {
     const sts = find(stack.manifests, "StatefulSet", "prometheus");
     const c = container(sts);
-    expect(c.readinessProbe.httpGet.path).toBe("/-/ready");
-    expect(c.livenessProbe.httpGet.path).toBe("/-/healthy");
+    // Exec probes: the endpoints require basic auth (test/auth/components.test.ts has the whole command).
+    expect(c.readinessProbe.exec.command[2]).toMatch(/ http:\/\/127\.0\.0\.1:9090\/-\/ready$/);
+    expect(c.livenessProbe.exec.command[2]).toMatch(/ http:\/\/127\.0\.0\.1:9090\/-\/healthy$/);
     expect(c.securityContext).toMatchObject({ runAsNonRoot: true, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true });
     expect(sts.spec.template.spec.securityContext).toMatchObject({ runAsUser: 65534, fsGroup: 65534 });
   });
@@ -105,7 +106,7 @@ describe("Alertmanager component", () => {
   it("serves on 9093 with probes", () => {
     expect(find(stack.manifests, "Service", "alertmanager").spec.ports[0].port).toBe(9093);
     const c = container(find(stack.manifests, "StatefulSet", "alertmanager"));
-    expect(c.readinessProbe.httpGet.path).toBe("/-/ready");
+    expect(c.readinessProbe.exec.command[2]).toMatch(/ http:\/\/127\.0\.0\.1:9093\/-\/ready$/);
   });
 
   it("keeps replicas apart and up through node drains", () => {

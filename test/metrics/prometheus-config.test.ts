@@ -7,6 +7,7 @@ import {
   ScrapeConfig,
   buildPrometheusConfig,
   prometheusArgs,
+  prometheusYaml,
   restrictedLabelRelabels,
   restrictedLabelsFrom,
   retentionSizeFor,
@@ -95,6 +96,7 @@ function args(overrides: Partial<PrometheusConfigArgs> = {}): PrometheusConfigAr
     limits: scrapeLimitsFor,
     restrictedLabels: restrictedLabelsFrom(HIGH_CARDINALITY_LABELS, HIGH_CARDINALITY_ALLOWED),
     rulesDir: "/etc/prometheus/rules",
+    webAuth: { username: "observability", passwordFile: "/etc/prometheus/web-auth/password" },
     ...overrides,
   };
 }
@@ -367,6 +369,20 @@ describe("prometheus.yml builder", () => {
     expect([kept(port("alertmanager", "http")), kept(port("alertmanager", "cluster-tcp")), kept(port("grafana", "http"))]).toEqual([true, false, false]);
   });
 
+  it("logs in to Alertmanager and to the servers behind basic auth with the password from the mounted file", () => {
+    const basicAuth = { username: "observability", password_file: "/etc/prometheus/web-auth/password" };
+    expect(config.alerting.alertmanagers.map((a) => a.basic_auth)).toEqual([basicAuth]);
+    const authenticated = config.scrape_configs.filter((j) => j.basic_auth !== undefined);
+    expect(authenticated.map((j) => [j.job_name, j.basic_auth])).toEqual([
+      ["prometheus", basicAuth],
+      ["alertmanager", basicAuth],
+    ]);
+    // The YAML names the file, never a password.
+    const text = prometheusYaml(config);
+    expect(text).toContain("password_file: /etc/prometheus/web-auth/password");
+    expect(text).not.toMatch(/^\s*password:/m);
+  });
+
   it("keeps the DCGM job whether this stack or the GPU Operator runs the exporter", () => {
     const job = config.scrape_configs.find((j) => j.job_name === "dcgm-exporter")!;
     expect(job.kubernetes_sd_configs).toEqual([{ role: "pod" }]);
@@ -395,8 +411,9 @@ describe("prometheus flags", () => {
     expect(retentionSizeFor("500Gi")).toBe("425GB");
     expect(retentionSizeFor("1Gi")).toBe("870MB");
     expect(() => retentionSizeFor("10Mi")).toThrow(/too small/);
-    expect(prometheusArgs({ retention: "90d", storageSize: "100Gi", configFile: "/c/p.yml", dataDir: "/prometheus", port: 9090 })).toEqual([
+    expect(prometheusArgs({ retention: "90d", storageSize: "100Gi", configFile: "/c/p.yml", webConfigFile: "/w/web.yml", dataDir: "/prometheus", port: 9090 })).toEqual([
       "--config.file=/c/p.yml",
+      "--web.config.file=/w/web.yml",
       "--storage.tsdb.path=/prometheus",
       "--storage.tsdb.retention.time=90d",
       "--storage.tsdb.retention.size=85GB",

@@ -6,27 +6,35 @@
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
+import * as bcrypt from "bcryptjs";
 import { dump, load } from "js-yaml";
+import { WEB_AUTH_SECRET_NAME } from "../../components/web-auth";
+import { WEB_AUTH_PASSWORD_KEY, WEB_AUTH_USERNAME, WEB_CONFIG_KEY } from "../../components/web-auth-config";
 import { upstreamBuild } from "../../scripts/upstream/layout";
 import { Doc, ROOT, loadManifests, render } from "../support/render";
+import { SecretData, renderedSecretData } from "../support/rendered-secrets";
 import { requireTool, runTool } from "../support/tools";
 
 const CHANNELS = ["#ai-platform-alerts", "#ai-platform-critical", "#ai-platform-gpu", "#ai-platform-drift", "#ai-platform-budget", "#ai-platform-infra"];
 
 let dir: string;
 const stacks: Record<string, Doc[]> = {};
+/** The rendered Secrets' values (the render writes them as REDACTED), from the same stack file. */
+const secretsOf: Record<string, SecretData> = {};
 
 /** Renders a stack, optionally with extra plaintext config on top of its stack file. */
 function renderStack(stack: string, extra: Record<string, string> = {}): Doc[] {
   const args = ["--stack", stack];
+  let configFile: string | undefined;
   if (Object.keys(extra).length) {
     const doc = load(readFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), "utf8")) as { config: Record<string, unknown> };
-    const file = path.join(dir, `Pulumi.${stack}-extra.yaml`);
-    writeFileSync(file, dump({ config: { ...doc.config, ...extra } }));
-    args.push("--config-file", file);
+    configFile = path.join(dir, `Pulumi.${stack}-extra.yaml`);
+    writeFileSync(configFile, dump({ config: { ...doc.config, ...extra } }));
+    args.push("--config-file", configFile);
   }
   const run = render(args);
   if (run.status !== 0) throw new Error(run.stderr);
+  secretsOf[stack] = renderedSecretData(stack, configFile);
   return loadManifests(run.file);
 }
 
@@ -34,7 +42,8 @@ beforeAll(() => {
   dir = mkdtempSync(path.join(tmpdir(), "rendered-"));
   stacks.dev = renderStack("dev");
   // prod with a heartbeat: the webhook then reads its URL from a url_file, a field only recent releases have.
-  stacks.prod = renderStack("prod", { "observability:heartbeatUrl": "https://heartbeat.example.com/ping" });
+  // And with its web auth password set, where dev generates one.
+  stacks.prod = renderStack("prod", { "observability:heartbeatUrl": "https://heartbeat.example.com/ping", "observability:webAuthPassword": "rendered-config-web-auth-password" });
 }, 240_000);
 
 const configMap = (docs: Doc[], name: string) => {
@@ -102,6 +111,38 @@ describe.each(["dev", "prod"])("%s stack", (stack) => {
     undefinedReceiver.route.routes[0].receiver = "slack-nowhere";
     for (const [name, broken, error] of [["key", misspelled, "group_wiat"], ["receiver", undefinedReceiver, "slack-nowhere"]] as const) {
       const r = runTool(requireTool("amtool"), ["check-config", write(`${stack}/bad-am-${name}.yml`, dump(broken))]);
+      expect({ status: r.status, out: r.stdout + r.stderr }).toEqual({ status: 1, out: expect.stringContaining(error) });
+    }
+  });
+
+  test("the web config as rendered passes promtool check web-config and holds the bcrypt hash of the Secret's password", () => {
+    const secret = secretsOf[stack][WEB_AUTH_SECRET_NAME];
+    const text = secret[WEB_CONFIG_KEY];
+    const r = runTool(requireTool("promtool"), ["check", "web-config", write(`${stack}/web-auth/${WEB_CONFIG_KEY}`, text)]);
+    expect({ status: r.status, out: r.stdout + r.stderr }).toEqual({ status: 0, out: expect.stringContaining("SUCCESS") });
+    const config = load(text) as { basic_auth_users: Record<string, string> };
+    expect(Object.keys(config)).toEqual(["basic_auth_users"]);
+    expect(bcrypt.compareSync(secret[WEB_AUTH_PASSWORD_KEY], config.basic_auth_users[WEB_AUTH_USERNAME])).toBe(true);
+    if (stack === "prod") expect(secret[WEB_AUTH_PASSWORD_KEY]).toBe("rendered-config-web-auth-password");
+    // Both servers start with it: the flag names the file where their pod mounts the Secret's key.
+    for (const name of ["prometheus", "alertmanager"]) {
+      const sts = docs().find((d) => d.kind === "StatefulSet" && d.metadata.name === name) as Record<string, any>;
+      const c = sts.spec.template.spec.containers[0];
+      const flag = (c.args as string[]).find((a) => a.startsWith("--web.config.file="))!.split("=")[1];
+      const mount = c.volumeMounts.find((m: { name: string }) => m.name === "web-auth");
+      const volume = sts.spec.template.spec.volumes.find((v: { name: string }) => v.name === "web-auth");
+      expect({ name, flag }).toEqual({ name, flag: `${mount.mountPath}/${WEB_CONFIG_KEY}` });
+      expect(volume.secret.secretName).toBe(WEB_AUTH_SECRET_NAME);
+      expect(volume.secret.items).toContainEqual({ key: WEB_CONFIG_KEY, path: WEB_CONFIG_KEY });
+    }
+  });
+
+  test("a web config with a plaintext password or a misspelled key is rejected", () => {
+    const config = load(secretsOf[stack][WEB_AUTH_SECRET_NAME][WEB_CONFIG_KEY]) as Record<string, any>;
+    const plaintext = { basic_auth_users: { [WEB_AUTH_USERNAME]: secretsOf[stack][WEB_AUTH_SECRET_NAME][WEB_AUTH_PASSWORD_KEY] } };
+    const misspelled = { basic_auth_user: config.basic_auth_users };
+    for (const [name, broken, error] of [["plaintext", plaintext, "bcrypt"], ["key", misspelled, "basic_auth_user"]] as const) {
+      const r = runTool(requireTool("promtool"), ["check", "web-config", write(`${stack}/bad-web-${name}.yml`, dump(broken))]);
       expect({ status: r.status, out: r.stdout + r.stderr }).toEqual({ status: 1, out: expect.stringContaining(error) });
     }
   });

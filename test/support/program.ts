@@ -26,3 +26,32 @@ export function find(manifests: readonly Manifest[], kind: string, name: string)
   if (!m) throw new Error(`no ${kind} ${name} among ${manifests.map((x) => `${x.kind}/${x.metadata.name}`).join(", ")}`);
   return m as Manifest & Record<string, any>;
 }
+
+/** Pulumi's marker for a secret inside serialized inputs (as in scripts/lib/manifests.ts). */
+const SIG_KEY = "4dabf18193072939515e22adb298388d";
+const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+
+/** A recorded input with every secret wrapper replaced by its value. */
+export function unwrapSecrets(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(unwrapSecrets);
+  if (value !== null && typeof value === "object") {
+    const o = value as Record<string, unknown>;
+    if (o[SIG_KEY] === SECRET_SIG) return unwrapSecrets(o.value);
+    return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, unwrapSecrets(v)]));
+  }
+  return value;
+}
+
+/**
+ * The plaintext `stringData` of every Secret the program declared, by Secret name: what the render writes as
+ * REDACTED. For tests only (the values are the mocks' and the stack file's).
+ */
+export function secretStringData(recorded: readonly RecordedResource[]): Record<string, Record<string, string>> {
+  const out: Record<string, Record<string, string>> = {};
+  for (const r of recorded) {
+    if (r.type !== "kubernetes:core/v1:Secret") continue;
+    const inputs = unwrapSecrets(r.inputs) as { metadata?: { name?: string }; stringData?: Record<string, string> };
+    if (inputs.metadata?.name && inputs.stringData) out[inputs.metadata.name] = inputs.stringData;
+  }
+  return out;
+}

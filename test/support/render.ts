@@ -49,6 +49,11 @@ export function renderedStack(stack: string): RenderRun {
   return render(["--stack", stack]);
 }
 
+/** The project stack a rendered stack is (itself, or the stack a variant starts from): the stack name it renders as. */
+export function baseStackOf(stack: string): string {
+  return stack in VARIANTS ? VARIANTS[stack].base : stack;
+}
+
 /** The stack file a rendered stack (a project stack or a variant of one) was rendered from. */
 export function stackFileOf(stack: string): string {
   if (!(stack in VARIANTS)) return path.join(ROOT, `Pulumi.${stack}.yaml`);

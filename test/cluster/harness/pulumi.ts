@@ -33,9 +33,11 @@ export function testSecrets(config: Record<string, unknown>): Record<string, str
 
 /** Test-only secrets besides Slack's. */
 export const TEST_SECRETS: Readonly<Record<string, string>> = {
-  // Both set, so the program declares no @pulumi/random resource (its provider's module is not served to build one).
+  // Every generated secret set, so the program declares no @pulumi/random resource (its provider's module is not
+  // served to build one).
   grafanaAdminPassword: "cluster-test-admin-password",
   grafanaSecretKey: "clusterTestGrafanaSecretKey0123456789",
+  webAuthPassword: "cluster-test-web-auth-password",
   postgresPassword: "cluster-test-postgres-password",
 };
 

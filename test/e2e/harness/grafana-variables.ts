@@ -182,11 +182,19 @@ export type PromResult =
   | { readonly ok: true; readonly resultType: string; readonly result: readonly { metric: Record<string, string>; values?: [number, string][]; value?: [number, string] }[]; readonly warnings?: readonly string[] }
   | { readonly ok: false; readonly errorType: string; readonly error: string };
 
-/** A POST to the HTTP API with a form body, as the datasource sends queries (its default HTTP method is POST). */
-async function promPost(baseUrl: string, path: string, form: Record<string, string | readonly string[]>): Promise<{ status: string; data?: any; errorType?: string; error?: string; warnings?: string[] }> {
+/**
+ * A POST to the HTTP API with a form body, as the datasource sends queries (its default HTTP method is POST), with the
+ * datasource's headers (its basic auth).
+ */
+async function promPost(
+  baseUrl: string,
+  path: string,
+  form: Record<string, string | readonly string[]>,
+  headers: Readonly<Record<string, string>>,
+): Promise<{ status: string; data?: any; errorType?: string; error?: string; warnings?: string[] }> {
   const body = new URLSearchParams();
   for (const [k, v] of Object.entries(form)) for (const x of typeof v === "string" ? [v] : v) body.append(k, x);
-  const res = await fetch(`${baseUrl}${path}`, { method: "POST", body, signal: AbortSignal.timeout(30_000) });
+  const res = await fetch(`${baseUrl}${path}`, { method: "POST", body, headers: { ...headers }, signal: AbortSignal.timeout(30_000) });
   const text = await res.text();
   try {
     return JSON.parse(text);
@@ -201,15 +209,15 @@ function toResult(body: Awaited<ReturnType<typeof promPost>>): PromResult {
 }
 
 /** `/api/v1/query_range` over the panel's range, start and end aligned to the step as Grafana aligns them. */
-export async function rangeQuery(baseUrl: string, expr: string, t: { fromMs: number; toMs: number; stepMs: number }): Promise<PromResult> {
+export async function rangeQuery(baseUrl: string, expr: string, t: { fromMs: number; toMs: number; stepMs: number }, headers: Readonly<Record<string, string>> = {}): Promise<PromResult> {
   const start = Math.floor(t.fromMs / t.stepMs) * t.stepMs;
   const end = Math.floor(t.toMs / t.stepMs) * t.stepMs;
-  return toResult(await promPost(baseUrl, "/api/v1/query_range", { query: expr, start: String(start / 1000), end: String(end / 1000), step: String(t.stepMs / 1000) }));
+  return toResult(await promPost(baseUrl, "/api/v1/query_range", { query: expr, start: String(start / 1000), end: String(end / 1000), step: String(t.stepMs / 1000) }, headers));
 }
 
 /** `/api/v1/query` at the end of the panel's range (instant targets: tables, bar gauges). */
-export async function instantQuery(baseUrl: string, expr: string, atMs: number): Promise<PromResult> {
-  return toResult(await promPost(baseUrl, "/api/v1/query", { query: expr, time: String(atMs / 1000) }));
+export async function instantQuery(baseUrl: string, expr: string, atMs: number, headers: Readonly<Record<string, string>> = {}): Promise<PromResult> {
+  return toResult(await promPost(baseUrl, "/api/v1/query", { query: expr, time: String(atMs / 1000) }, headers));
 }
 
 /** Whether a result has at least one series with a finite sample: what a panel draws (NaN and ±Inf are gaps). */
@@ -295,7 +303,16 @@ export interface ResolvedVariables {
  */
 export async function resolveVariables(
   dashboard: Json,
-  opts: { prometheusUrl: string; prometheusUid: string; fromMs: number; toMs: number; macros: Readonly<Record<string, string>>; selection: Selection },
+  opts: {
+    prometheusUrl: string;
+    /** What the datasource sends with each request (its basic auth). Default none. */
+    prometheusHeaders?: Readonly<Record<string, string>>;
+    prometheusUid: string;
+    fromMs: number;
+    toMs: number;
+    macros: Readonly<Record<string, string>>;
+    selection: Selection;
+  },
 ): Promise<ResolvedVariables> {
   const variables = new Map<string, ResolvedVariable>();
   const requests = new Map<string, string>();
@@ -320,7 +337,7 @@ export async function resolveVariables(
     if (selector) form["match[]"] = [selector];
     const params = new URLSearchParams();
     for (const [k, x] of Object.entries(form)) for (const y of typeof x === "string" ? [x] : x) params.append(k, y);
-    const res = await fetch(`${opts.prometheusUrl}/api/v1/label/${encodeURIComponent(label)}/values?${params}`, { signal: AbortSignal.timeout(30_000) });
+    const res = await fetch(`${opts.prometheusUrl}/api/v1/label/${encodeURIComponent(label)}/values?${params}`, { headers: { ...opts.prometheusHeaders }, signal: AbortSignal.timeout(30_000) });
     const body = (await res.json()) as { status: string; data?: string[]; error?: string };
     if (body.status !== "success" || !body.data) throw new Error(`variable $${base.name}: ${query} failed: ${body.error ?? res.status}`);
     const options = sortOptions(body.data, Number(v.sort ?? 0));

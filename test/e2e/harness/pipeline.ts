@@ -11,6 +11,7 @@ import { FakeDcgmExporter, FakeExporter, FakePostgresExporter, FakeRedisExporter
 import { SEED_CHANNELS } from "./contract";
 import { FakeSlack, RateLimit } from "./fake-slack";
 import { HEARTBEAT_URL_KEY, SLACK_BOT_TOKEN_KEY, SLACK_WEBHOOK_URL_KEY, slackChannelWebhookKey } from "../../../components/alertmanager-config";
+import { WEB_AUTH_AUTHORIZATION_KEY, WEB_AUTH_PASSWORD_KEY, WEB_CONFIG_KEY } from "../../../components/web-auth-config";
 import { SlackChannelKey } from "../../../config/schema";
 import { requireTool } from "../../support/tools";
 import { Daemon, startDaemon } from "./processes";
@@ -87,6 +88,11 @@ export class Pipeline {
     return this.am;
   }
 
+  /** The run's copy of the mounted Secrets: Alertmanager's files and the web-auth Secret's, named by their keys. */
+  get secretsDir(): string {
+    return path.join(this.dir, "secrets");
+  }
+
   /** The first GPU node's exporter, where the incidents heat a GPU. */
   get dcgm(): FakeDcgmExporter {
     return this.gpuNodes[0];
@@ -102,13 +108,13 @@ export class Pipeline {
     let args = this.am.args;
     if (opts.freshStorage) args = replaceFlags(args, { "--storage.path": path.join(this.dir, `alertmanager-data-fresh-${Date.now()}`) });
     if (opts.withoutFlags) args = args.filter((a) => !opts.withoutFlags!.some((f) => a === f || a.startsWith(`${f}=`)));
-    if (args !== this.am.args) this.am = new Daemon(this.am.name, this.am.binary, args, this.am.port, this.am.logFile);
+    if (args !== this.am.args) this.am = new Daemon(this.am.name, this.am.binary, args, this.am.port, this.am.logFile, this.am.authorization);
     await this.am.start();
   }
 
   /** A counter or gauge from a daemon's own /metrics, summed over the series matching the label subset. */
   async selfMetric(daemon: Daemon, name: string, labels: Readonly<Record<string, string>> = {}): Promise<number> {
-    const res = await fetch(`${daemon.url}/metrics`, { signal: AbortSignal.timeout(10_000) });
+    const res = await daemon.request("/metrics");
     let total = 0;
     for (const line of (await res.text()).split("\n")) {
       const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})? (\S+)$/.exec(line);
@@ -144,6 +150,12 @@ export class Pipeline {
     for (const [key, channel] of Object.entries(SEED_CHANNELS)) writeFileSync(path.join(secretsDir, slackChannelWebhookKey(key as SlackChannelKey)), slack.webhookUrl(channel));
     writeFileSync(path.join(secretsDir, SLACK_WEBHOOK_URL_KEY), slack.legacyWebhookUrl);
     writeFileSync(path.join(secretsDir, HEARTBEAT_URL_KEY), slack.heartbeatUrl);
+    // The web-auth Secret's files as rendered: both servers' web config, the password Prometheus sends, the probes' header.
+    const auth = opts.rendered.webAuth;
+    const webConfigFile = path.join(secretsDir, WEB_CONFIG_KEY);
+    writeFileSync(webConfigFile, auth.webConfigYml);
+    writeFileSync(path.join(secretsDir, WEB_AUTH_PASSWORD_KEY), auth.password);
+    writeFileSync(path.join(secretsDir, WEB_AUTH_AUTHORIZATION_KEY), auth.authorization);
     const sdDir = path.join(dir, "discovery");
     mkdirSync(sdDir);
 
@@ -154,11 +166,12 @@ export class Pipeline {
         "--config.file": alertmanagerYml,
         "--storage.path": path.join(dir, "alertmanager-data"),
         "--web.listen-address": `127.0.0.1:${port}`,
+        "--web.config.file": webConfigFile,
       });
       // Gossip off: a lone Alertmanager otherwise listens on 0.0.0.0:9094 and waits for peers.
       if (!args.includes("--cluster.listen-address=")) args = [...args, "--cluster.listen-address="];
       if (F !== 1) args = compressAlertmanagerFlags(args, F, opts.rendered.prometheusArgs);
-      return new Daemon("alertmanager", alertmanagerBin, args, port, path.join(dir, "alertmanager.log"));
+      return new Daemon("alertmanager", alertmanagerBin, args, port, path.join(dir, "alertmanager.log"), auth.authorization);
     });
 
     const prometheusYml = path.join(dir, "prometheus.yml");
@@ -178,14 +191,15 @@ export class Pipeline {
       }
       endpoints.push(...(opts.extraEndpoints?.({ prometheus: self }) ?? []));
       endpointCount = endpoints.length;
-      writeFileSync(prometheusYml, loopbackPrometheusYml(opts.rendered, { endpoints, sdDir, rulesDir, compression: F }));
+      writeFileSync(prometheusYml, loopbackPrometheusYml(opts.rendered, { endpoints, sdDir, rulesDir, secretsDir, compression: F }));
       let args = replaceFlags(opts.rendered.prometheusArgs, {
         "--config.file": prometheusYml,
         "--storage.tsdb.path": path.join(dir, "prometheus-data"),
         "--web.listen-address": self,
+        "--web.config.file": webConfigFile,
       });
       if (F !== 1) args = compressPrometheusFlags(args, F);
-      return new Daemon("prometheus", prometheusBin, args, port, path.join(dir, "prometheus.log"));
+      return new Daemon("prometheus", prometheusBin, args, port, path.join(dir, "prometheus.log"), auth.authorization);
     });
     return new Pipeline(dir, demo, gpuNodes, redis, postgres, slack, qdrant, alertmanager, prometheus, endpointCount);
   }
@@ -199,7 +213,7 @@ export class Pipeline {
   async query(expr: string, time?: number): Promise<Sample[]> {
     const params = new URLSearchParams({ query: expr });
     if (time !== undefined) params.set("time", String(time / 1000));
-    const res = await fetch(`${this.prometheus.url}/api/v1/query?${params}`, { signal: AbortSignal.timeout(10_000) });
+    const res = await this.prometheus.request(`/api/v1/query?${params}`);
     const body = (await res.json()) as { status: string; error?: string; data?: { resultType: string; result: Sample[] } };
     if (body.status !== "success" || !body.data) throw new Error(`query ${expr} failed: ${body.error ?? res.status}`);
     return body.data.result;
@@ -207,7 +221,7 @@ export class Pipeline {
 
   /** Prometheus' pending and firing alerts. */
   async alerts(): Promise<AlertState[]> {
-    const res = await fetch(`${this.prometheus.url}/api/v1/alerts`, { signal: AbortSignal.timeout(10_000) });
+    const res = await this.prometheus.request("/api/v1/alerts");
     const body = (await res.json()) as { data: { alerts: AlertState[] } };
     return body.data.alerts;
   }

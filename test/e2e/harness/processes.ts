@@ -70,7 +70,9 @@ function tail(file: string, lines = 30): string {
 
 /**
  * One daemon process: started with fixed arguments, ready when `GET <url>/-/ready` answers 200, stopped with SIGTERM
- * (SIGKILL after a bound). Restartable with the same arguments, so it keeps its port and data directory.
+ * (SIGKILL after a bound). Restartable with the same arguments, so it keeps its port and data directory. A daemon
+ * behind basic auth (`--web.config.file`) gets the Authorization header value, which every request of the harness
+ * sends (`request`, `headers`), the readiness check included.
  */
 export class Daemon {
   private child: ChildProcess | undefined;
@@ -84,10 +86,26 @@ export class Daemon {
     readonly args: readonly string[],
     readonly port: number,
     readonly logFile: string,
+    /** The Authorization header value it requires; absent: it requires none. */
+    readonly authorization?: string,
   ) {}
 
   get url(): string {
     return `http://127.0.0.1:${this.port}`;
+  }
+
+  /** The headers a request to it carries: its credentials, when it requires them. */
+  get headers(): Record<string, string> {
+    return this.authorization ? { Authorization: this.authorization } : {};
+  }
+
+  /** A request to `path` on it with its credentials (10 s bound unless `init` gives a signal). */
+  request(path: string, init: RequestInit = {}): Promise<Response> {
+    return fetch(`${this.url}${path}`, {
+      signal: AbortSignal.timeout(10_000),
+      ...init,
+      headers: { ...this.headers, ...((init.headers ?? {}) as Record<string, string>) },
+    });
   }
 
   get running(): boolean {
@@ -116,7 +134,7 @@ export class Daemon {
     try {
       await waitFor(`${this.name} ready on ${this.url}`, async () => {
         if (exitCode !== undefined) throw new Error(`${this.name} exited with ${exitCode}`);
-        const res = await fetch(`${this.url}/-/ready`, { signal: AbortSignal.timeout(1_000) });
+        const res = await this.request("/-/ready", { signal: AbortSignal.timeout(1_000) });
         return res.status === 200 ? true : undefined;
       }, { timeoutMs, intervalMs: 50 });
     } catch (e) {

@@ -5,7 +5,8 @@
  *
  * - always (`loopbackPrometheusYml`, `loopbackAlertmanagerYml`, `replaceFlags`): file paths and listen addresses point
  *   into the run's directory and at 127.0.0.1, the Slack credential and heartbeat files hold the fake Slack's token and
- *   URLs, the Web API's https://slack.com is reached through the fake as a proxy, and
+ *   URLs, the web-auth Secret's files (web config, password) are the rendered ones in the run's secrets directory, the
+ *   Web API's https://slack.com is reached through the fake as a proxy, and
  *   Kubernetes discovery becomes file discovery of the same targets with the same meta labels
  *   (loopback-discovery.ts). Nothing else changes: every scrape job, relabelling, limit, route, inhibition, template and
  *   flag runs as rendered, on the pinned Prometheus and Alertmanager;
@@ -15,11 +16,15 @@ import { dump, load } from "js-yaml";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { ALERTMANAGER_SECRET_DIR, AlertmanagerConfig } from "../../../components/alertmanager-config";
+import { PROMETHEUS_WEB_AUTH_DIR } from "../../../components/prometheus";
 import { PrometheusConfig, dispatchStartDelay } from "../../../components/prometheus-config";
+import { WEB_AUTH_SECRET_NAME } from "../../../components/web-auth";
+import { WEB_AUTH_AUTHORIZATION_KEY, WEB_AUTH_PASSWORD_KEY, WEB_AUTH_USERNAME, WEB_CONFIG_KEY } from "../../../components/web-auth-config";
 import { parseStackConfig } from "../../../config/parse";
 import { StackSettings } from "../../../config/schema";
 import { parseStackFile } from "../../../scripts/lib/stack-file";
-import { Doc, loadManifests, renderedStack, stackFileOf } from "../../support/render";
+import { Doc, baseStackOf, loadManifests, renderedStack, stackFileOf } from "../../support/render";
+import { renderedSecretData } from "../../support/rendered-secrets";
 import { SimulatedEndpoint, toFileDiscovery } from "./loopback-discovery";
 
 export interface RenderedStack {
@@ -33,6 +38,16 @@ export interface RenderedStack {
   /** Container args of the Prometheus and Alertmanager StatefulSets. */
   readonly prometheusArgs: readonly string[];
   readonly alertmanagerArgs: readonly string[];
+  /** The web-auth Secret as rendered (the manifests hold it REDACTED): both servers' web config, and what clients send. */
+  readonly webAuth: {
+    readonly webConfigYml: string;
+    readonly username: string;
+    readonly password: string;
+    /** The Authorization header value the probes read. */
+    readonly authorization: string;
+  };
+  /** Exec probe commands of the Prometheus and Alertmanager containers, by probe (`readinessProbe`...). */
+  readonly probes: Readonly<Record<"prometheus" | "alertmanager", Readonly<Record<string, readonly string[]>>>>;
 }
 
 function configMap(docs: Doc[], name: string): Record<string, string> {
@@ -48,13 +63,26 @@ function containerArgs(docs: Doc[], name: string): string[] {
   return container.args;
 }
 
-/** Runs `npm run render -- --stack <stack>` (the CLI users run) and reads the files out of the manifests. */
+function containerProbes(docs: Doc[], name: string): Record<string, string[]> {
+  const sts = docs.find((d) => d.kind === "StatefulSet" && d.metadata.name === name) as unknown as { spec: { template: { spec: { containers: Record<string, any>[] } } } };
+  const c = sts.spec.template.spec.containers.find((x) => x.name === name)!;
+  const out: Record<string, string[]> = {};
+  for (const kind of ["readinessProbe", "livenessProbe", "startupProbe"]) if (c[kind]?.exec) out[kind] = c[kind].exec.command;
+  return out;
+}
+
+/**
+ * Runs `npm run render -- --stack <stack>` (the CLI users run) and reads the files out of the manifests, and the
+ * web-auth Secret's values from the same program and stack file (rendered-secrets.ts).
+ */
 export function renderStack(stack = "dev"): RenderedStack {
   const run = renderedStack(stack);
   if (run.status !== 0) throw new Error(`render --stack ${stack} failed:\n${run.stderr}`);
   const docs = loadManifests(run.file);
   const stackFile = stackFileOf(stack);
   const { config } = parseStackFile(readFileSync(stackFile, "utf8"), stackFile);
+  const secret = renderedSecretData(baseStackOf(stack), stackFile)[WEB_AUTH_SECRET_NAME];
+  if (!secret) throw new Error(`rendered stack ${stack} has no Secret ${WEB_AUTH_SECRET_NAME}`);
   return {
     stack,
     settings: parseStackConfig(config).settings,
@@ -63,6 +91,13 @@ export function renderStack(stack = "dev"): RenderedStack {
     prometheusYml: configMap(docs, "prometheus-config")["prometheus.yml"],
     prometheusArgs: containerArgs(docs, "prometheus"),
     alertmanagerArgs: containerArgs(docs, "alertmanager"),
+    webAuth: {
+      webConfigYml: secret[WEB_CONFIG_KEY],
+      username: WEB_AUTH_USERNAME,
+      password: secret[WEB_AUTH_PASSWORD_KEY],
+      authorization: secret[WEB_AUTH_AUTHORIZATION_KEY],
+    },
+    probes: { prometheus: containerProbes(docs, "prometheus"), alertmanager: containerProbes(docs, "alertmanager") },
   };
 }
 
@@ -196,14 +231,16 @@ export function compressAlertmanagerFlags(args: readonly string[], factor: numbe
 
 /**
  * prometheus.yml for loopback: discovery from the simulated endpoints (files written into `sdDir`), rule files from
- * the run's directory, and with compression the 1s intervals of COMPRESSION. Every scrape job stays, including those
+ * the run's directory, the web-auth password file from `secretsDir` (same name), and with compression the 1s intervals
+ * of COMPRESSION. Every scrape job stays, including those
  * that discover nothing here.
  */
 export function loopbackPrometheusYml(
   rendered: RenderedStack,
-  opts: { endpoints: readonly SimulatedEndpoint[]; sdDir: string; rulesDir: string; compression: number },
+  opts: { endpoints: readonly SimulatedEndpoint[]; sdDir: string; rulesDir: string; secretsDir: string; compression: number },
 ): string {
-  const config = load(rendered.prometheusYml) as PrometheusConfig;
+  // The password files the basic_auth blocks read, from the run's copy of the mounted Secret.
+  const config = moveSecretFiles(load(rendered.prometheusYml) as PrometheusConfig, PROMETHEUS_WEB_AUTH_DIR, opts.secretsDir);
   const out: PrometheusConfig = {
     ...config,
     rule_files: [`${opts.rulesDir}/*.yml`],
@@ -226,13 +263,13 @@ export interface LoopbackSlack {
   readonly caFile: string;
 }
 
-/** Every `*_file` path under the mounted Secret's directory, moved into `secretsDir` (same file name). */
-function moveSecretFiles<T>(value: T, secretsDir: string): T {
-  if (Array.isArray(value)) return value.map((v) => moveSecretFiles(v, secretsDir)) as T;
+/** Every `*_file` path under a mounted Secret's directory `mountDir`, moved into `secretsDir` (same file name). */
+function moveSecretFiles<T>(value: T, mountDir: string, secretsDir: string): T {
+  if (Array.isArray(value)) return value.map((v) => moveSecretFiles(v, mountDir, secretsDir)) as T;
   if (value === null || typeof value !== "object") return value;
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value)) {
-    out[k] = k.endsWith("_file") && typeof v === "string" && v.startsWith(`${ALERTMANAGER_SECRET_DIR}/`) ? path.join(secretsDir, path.posix.basename(v)) : moveSecretFiles(v, secretsDir);
+    out[k] = k.endsWith("_file") && typeof v === "string" && v.startsWith(`${mountDir}/`) ? path.join(secretsDir, path.posix.basename(v)) : moveSecretFiles(v, mountDir, secretsDir);
   }
   return out as T;
 }
@@ -243,7 +280,7 @@ function moveSecretFiles<T>(value: T, secretsDir: string): T {
  * CA, their URLs unchanged; with compression, the route timings of COMPRESSION.
  */
 export function loopbackAlertmanagerYml(rendered: RenderedStack, opts: { slack: LoopbackSlack; compression: number }): string {
-  let config = moveSecretFiles(load(rendered.alertmanagerYml) as AlertmanagerConfig, opts.slack.secretsDir);
+  let config = moveSecretFiles(load(rendered.alertmanagerYml) as AlertmanagerConfig, ALERTMANAGER_SECRET_DIR, opts.slack.secretsDir);
   config = {
     ...config,
     receivers: config.receivers.map((r) =>
