@@ -191,7 +191,7 @@ describe("the exec probes", () => {
     expect(authorizedWgetCommand("/-/ready", 9090, "/a/authorization", "https")[2]).toBe(
       'exec wget -q -O /dev/null --no-check-certificate --header "Authorization: $(cat /a/authorization)" https://127.0.0.1:9090/-/ready',
     );
-    expect(authorizedHttpProbe("/-/ready", 9090, "/a/authorization").exec!.command).toEqual(authorizedWgetCommand("/-/ready", 9090, "/a/authorization"));
+    expect((authorizedHttpProbe("/-/ready", 9090, "/a/authorization").exec as { command: string[] }).command).toEqual(authorizedWgetCommand("/-/ready", 9090, "/a/authorization"));
     expect(authorizedWgetCommand("/-/ready", 9090, "/a/authorization")[2]).not.toContain("check-certificate");
   });
 
