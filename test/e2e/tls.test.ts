@@ -11,7 +11,7 @@
  * server_name fields ask for, as the cert-manager Certificate does in a cluster.
  */
 import { spawn, spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import * as https from "node:https";
 import * as http from "node:http";
 import { tmpdir } from "node:os";
@@ -236,24 +236,38 @@ describe("the rendered exec probes over https", () => {
     prometheus: { dir: PROMETHEUS_WEB_AUTH_DIR, port: SERVICES.prometheus.ports.http.port },
     alertmanager: { dir: ALERTMANAGER_WEB_AUTH_DIR, port: SERVICES.alertmanager.ports.http.port },
   };
-  it.each(["prometheus", "alertmanager"] as const)("%s: every probe passes with GNU wget, and fails against the plain-http form", (server) => {
+  /** GNU wget (told to try once) and busybox's, which the images carry, as wget on PATH. */
+  function flavours(): { name: string; env: NodeJS.ProcessEnv }[] {
     const gnu = spawnSync("wget", ["--version"], { encoding: "utf8" });
     if (gnu.error || !/GNU Wget/.test(gnu.stdout)) throw new Error("these checks run the probes' command with GNU wget; install wget");
     const wgetrc = path.join(dir, "wgetrc");
     writeFileSync(wgetrc, "tries = 1\n");
-    const env = { ...process.env, WGETRC: wgetrc };
+    const busybox = spawnSync("sh", ["-c", "command -v busybox"], { encoding: "utf8" }).stdout.trim();
+    if (!busybox) throw new Error("these checks run the probes' command with busybox's wget, as the images do; install busybox (scripts/install-test-tools.sh does)");
+    const shim = mkdtempSync(path.join(dir, "busybox-"));
+    symlinkSync(busybox, path.join(shim, "wget"));
+    return [
+      { name: "GNU wget", env: { ...process.env, WGETRC: wgetrc } },
+      { name: "busybox wget", env: { ...process.env, PATH: `${shim}:${process.env.PATH}` } },
+    ];
+  }
+
+  it.each(["prometheus", "alertmanager"] as const)("%s: every probe passes with both wgets, and its plain-http form fails", (server) => {
     const c = find(stack.manifests, "StatefulSet", server).spec.template.spec.containers[0];
     const m = MOUNTS[server];
     const local = (command: string[]) => command.map((p) => p.split(`${m.dir}/`).join(`${path.join(dir, "etc", "web-auth")}/`).split(`127.0.0.1:${m.port}/`).join(`127.0.0.1:${ports[server]}/`));
-    for (const kind of ["readinessProbe", "livenessProbe", ...(server === "prometheus" ? ["startupProbe"] : [])]) {
-      const command = local(c[kind].exec.command);
-      expect(command[2]).toContain("https://127.0.0.1:");
-      const ok = spawnSync(command[0], command.slice(1), { env, timeout: 15_000 });
-      expect({ kind, status: ok.status }).toEqual({ kind, status: 0 });
-      // Negative control: the same probe in its plain-http form fails against the TLS server.
-      const plain = command.map((p) => p.replace("--no-check-certificate ", "").replace("https://", "http://"));
-      const bad = spawnSync(plain[0], plain.slice(1), { env, timeout: 15_000 });
-      expect({ kind, status: bad.status }).not.toEqual({ kind, status: 0 });
+    for (const wget of flavours()) {
+      for (const kind of ["readinessProbe", "livenessProbe", ...(server === "prometheus" ? ["startupProbe"] : [])]) {
+        const command = local(c[kind].exec.command);
+        expect(command[2]).toContain("--no-check-certificate ");
+        expect(command[2]).toContain("https://127.0.0.1:");
+        const ok = spawnSync(command[0], command.slice(1), { env: wget.env, timeout: 15_000 });
+        expect({ wget: wget.name, kind, status: ok.status }).toEqual({ wget: wget.name, kind, status: 0 });
+        // Negative control: the same probe in its plain-http form fails against the TLS server.
+        const plain = command.map((p) => p.replace("--no-check-certificate ", "").replace("https://", "http://"));
+        const bad = spawnSync(plain[0], plain.slice(1), { env: wget.env, timeout: 15_000 });
+        expect({ wget: wget.name, kind, failed: bad.status !== 0 }).toEqual({ wget: wget.name, kind, failed: true });
+      }
     }
   });
 });

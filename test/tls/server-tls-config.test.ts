@@ -21,6 +21,7 @@ import {
 import { buildWebConfig, hashWebPassword, webConfigFor } from "../../components/web-auth-config";
 import { readStackFile } from "../../scripts/lib/stack-file";
 import { ROOT } from "../support/program";
+import { makeServerCertificates } from "../support/server-certs";
 import * as path from "node:path";
 
 const BOT_TOKEN = "xoxb-1234567890-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx";
@@ -197,5 +198,11 @@ describe("the exec probes", () => {
 
   it("refuse another scheme", () => {
     expect(() => authorizedWgetCommand("/-/ready", 9090, "/a/authorization", "ftp" as never)).toThrow('got "ftp"');
+  });
+});
+
+describe("the tests' openssl helper", () => {
+  it("refuses a subject alternative name without its DNS: or IP: prefix", () => {
+    expect(() => makeServerCertificates("unused", ["localhost"])).toThrow('got ["localhost"]');
   });
 });
