@@ -44,7 +44,8 @@ const serverPriority = priority.servers.metadata.name;
 const agentPriority = priority.agents.metadata.name;
 
 // Prometheus and Alertmanager require basic auth on every request; Prometheus, Grafana and the probes send it.
-const serverTls = new ServerTls("server-tls", {
+// Only with TLS on, so a stack with it off keeps exactly today's resources (no empty component in its state).
+const serverTls = config.tls.mode === "off" ? undefined : new ServerTls("server-tls", {
   namespace: servers,
   settings: config.tls,
   names: {
@@ -57,7 +58,7 @@ const serverTls = new ServerTls("server-tls", {
     alertmanagerReplicas: config.alertmanager.replicas,
   },
 });
-const tlsMount = serverTls.mount;
+const tlsMount = serverTls?.mount;
 const webAuth = new WebAuth("web-auth", { namespace: servers, password: config.secrets.webAuthPassword, ...(tlsMount ? { tls: tlsServerConfig() } : {}) });
 
 const prometheus = new Prometheus("prometheus", {

@@ -4,6 +4,7 @@
  */
 import { load } from "js-yaml";
 import { find, runStack, StackRun } from "../support/program";
+import { tlsTraces } from "../support/tls-traces";
 
 let stack: StackRun;
 beforeAll(async () => {
@@ -82,5 +83,11 @@ describe("the clients", () => {
     expect(ds.secureJsonData.tlsCACert).toBe("$__file{/etc/grafana/server-tls/ca.crt}");
     expect(tlsVolume("Deployment", "grafana").secret.items).toEqual([{ key: "ca.crt", path: "ca.crt" }]);
     expect(tlsMount("Deployment", "grafana").mountPath).toBe("/etc/grafana/server-tls");
+  });
+});
+
+describe("the off-mode check (off.test.ts)", () => {
+  it("finds every TLS piece in this render", () => {
+    expect(tlsTraces(stack)).toEqual(expect.arrayContaining(["Certificate", "prometheus.yml uses TLS", "datasource uses TLS", "StatefulSet/prometheus mounts server-tls"]));
   });
 });
