@@ -16,10 +16,13 @@ import { Namespaces } from "./components/namespaces";
 import { NetworkPolicies } from "./components/network-policies";
 import { buildNetworkPolicies, redisTarget, telemetryNamespaces } from "./components/network-policy-config";
 import { OtelCollector } from "./components/otel-collector";
-import { PROMETHEUS_RULES_DIR, PROMETHEUS_WEB_AUTH_PASSWORD_FILE, Prometheus } from "./components/prometheus";
+import { PROMETHEUS_RULES_DIR, PROMETHEUS_TLS_DIR, PROMETHEUS_WEB_AUTH_PASSWORD_FILE, Prometheus } from "./components/prometheus";
 import { PriorityClasses } from "./components/priority-classes";
 import { buildPrometheusConfig, restrictedLabelsFrom } from "./components/prometheus-config";
 import { Promtail } from "./components/promtail";
+import { ServerTls } from "./components/server-tls";
+import { clientTls, tlsServerConfig } from "./components/server-tls-config";
+import { SERVICES } from "./components/services";
 import { WebAuth } from "./components/web-auth";
 import { scrapeLimitsFor } from "./rules/cardinality";
 import { buildRuleFiles } from "./rules/rule-files";
@@ -41,7 +44,22 @@ const serverPriority = priority.servers.metadata.name;
 const agentPriority = priority.agents.metadata.name;
 
 // Prometheus and Alertmanager require basic auth on every request; Prometheus, Grafana and the probes send it.
-const webAuth = new WebAuth("web-auth", { namespace: servers, password: config.secrets.webAuthPassword });
+// Only with TLS on, so a stack with it off keeps exactly today's resources (no empty component in its state).
+const serverTls = config.tls.mode === "off" ? undefined : new ServerTls("server-tls", {
+  namespace: servers,
+  settings: config.tls,
+  names: {
+    namespace: config.serversNamespace,
+    clusterDomain: config.otelCollector.clusterDomain,
+    prometheusService: SERVICES.prometheus.name,
+    alertmanagerService: SERVICES.alertmanager.name,
+    alertmanagerHeadless: `${SERVICES.alertmanager.name}-headless`,
+    alertmanagerStatefulSet: SERVICES.alertmanager.name,
+    alertmanagerReplicas: config.alertmanager.replicas,
+  },
+});
+const tlsMount = serverTls?.mount;
+const webAuth = new WebAuth("web-auth", { namespace: servers, password: config.secrets.webAuthPassword, ...(tlsMount ? { tls: tlsServerConfig() } : {}) });
 
 const prometheus = new Prometheus("prometheus", {
   priorityClassName: serverPriority,
@@ -63,8 +81,10 @@ const prometheus = new Prometheus("prometheus", {
     restrictedLabels: restrictedLabelsFrom(HIGH_CARDINALITY_LABELS, HIGH_CARDINALITY_ALLOWED),
     rulesDir: PROMETHEUS_RULES_DIR,
     webAuth: { username: webAuth.mount.username, passwordFile: PROMETHEUS_WEB_AUTH_PASSWORD_FILE },
+    ...(tlsMount ? { tls: clientTls(PROMETHEUS_TLS_DIR, config.serversNamespace, SERVICES.prometheus.name, SERVICES.alertmanager.name) } : {}),
   }),
   webAuth: webAuth.mount,
+  ...(tlsMount ? { tls: tlsMount } : {}),
   ruleFiles: buildRuleFiles({ runbookBaseUrl: config.runbookBaseUrl }),
   protect: config.protectData,
 });
@@ -82,6 +102,7 @@ const alertmanager = new Alertmanager("alertmanager", {
   heartbeatUrl: config.secrets.heartbeatUrl,
   protect: config.protectData,
   webAuth: webAuth.mount,
+  ...(tlsMount ? { tls: tlsMount } : {}),
 });
 
 const loki = new Loki("loki", {
@@ -137,6 +158,7 @@ const grafana = new Grafana("grafana", {
   dashboards: buildDashboards(),
   protect: config.protectData,
   webAuth: webAuth.mount,
+  ...(tlsMount ? { serverTls: tlsMount } : {}),
 });
 
 if (config.gpu.deployDcgmExporter) {

@@ -37,6 +37,8 @@ import {
   statefulClaims,
 } from "./kube";
 import { SERVICES } from "./services";
+import { ServerTlsMount, serverTlsVolume, serverTlsVolumeMount } from "./server-tls";
+import { TLS_CERT_KEY, TLS_KEY_KEY } from "./server-tls-config";
 import { WebAuthMount, webAuthAnnotation, webAuthVolume, webAuthVolumeMount } from "./web-auth";
 import { WEB_AUTH_AUTHORIZATION_KEY, WEB_CONFIG_KEY } from "./web-auth-config";
 
@@ -44,6 +46,9 @@ export const ALERTMANAGER_CONFIG_DIR = "/etc/alertmanager/config";
 export const ALERTMANAGER_DATA_DIR = "/alertmanager";
 /** The web-auth Secret's web config and probe header (Alertmanager calls no authenticated server). */
 export const ALERTMANAGER_WEB_AUTH_DIR = "/etc/alertmanager/web-auth";
+
+/** The TLS Secret's certificate and key (tls.mode not off; the web config's ../tls). */
+export const ALERTMANAGER_TLS_DIR = "/etc/alertmanager/tls";
 
 export interface AlertmanagerArgs {
   /** How replicas spread over zones (they always spread over nodes). */
@@ -65,6 +70,8 @@ export interface AlertmanagerArgs {
   readonly evaluationInterval: string;
   /** The basic-auth credentials its HTTP server requires (components/web-auth.ts). */
   readonly webAuth: WebAuthMount;
+  /** The TLS Secret its HTTP server uses (gossip stays plain: out of scope); absent: plain HTTP. */
+  readonly tls?: ServerTlsMount;
 }
 
 /** The Secret's keys and values for a mode; the keys are the file names alertmanager.yml reads. */
@@ -98,7 +105,7 @@ export class Alertmanager extends pulumi.ComponentResource {
     const selector = selectorLabels({ name: spec.name });
     const ns = args.namespace;
     const child = { parent: this };
-    const externalUrl = `http://${spec.name}.${args.namespaceName}.svc:${http.port}`;
+    const externalUrl = `${args.tls ? "https" : "http"}://${spec.name}.${args.namespaceName}.svc:${http.port}`;
 
     const secret = new k8s.core.v1.Secret(
       `${name}-secrets`,
@@ -132,6 +139,7 @@ export class Alertmanager extends pulumi.ComponentResource {
 
     const replicas = args.settings.replicas;
     const probeAuthorization = `${ALERTMANAGER_WEB_AUTH_DIR}/${WEB_AUTH_AUTHORIZATION_KEY}`;
+    const scheme = args.tls ? { scheme: "https" as const } : {};
     const claims = statefulClaims(
       name,
       { statefulSetName: spec.name, namespace: ns, labels, replicas, size: args.settings.storageSize, storageClass: args.storageClass },
@@ -176,14 +184,15 @@ export class Alertmanager extends pulumi.ComponentResource {
                     { name: clusterUdp.name, containerPort: clusterUdp.port, protocol: "UDP" },
                   ],
                   // Every endpoint requires basic auth, /-/ready and /-/healthy too: exec probes send the mounted header.
-                  readinessProbe: authorizedHttpProbe("/-/ready", http.port, probeAuthorization, { periodSeconds: 5 }),
-                  livenessProbe: authorizedHttpProbe("/-/healthy", http.port, probeAuthorization, { periodSeconds: 15, failureThreshold: 4 }),
+                  readinessProbe: authorizedHttpProbe("/-/ready", http.port, probeAuthorization, { periodSeconds: 5, ...scheme }),
+                  livenessProbe: authorizedHttpProbe("/-/healthy", http.port, probeAuthorization, { periodSeconds: 15, failureThreshold: 4, ...scheme }),
                   resources: containerResources(args.settings.resources),
                   securityContext: restrictedContainerSecurityContext(),
                   volumeMounts: [
                     { name: "config", mountPath: ALERTMANAGER_CONFIG_DIR, readOnly: true },
                     { name: "secrets", mountPath: ALERTMANAGER_SECRET_DIR, readOnly: true },
                     webAuthVolumeMount(ALERTMANAGER_WEB_AUTH_DIR),
+                    ...(args.tls ? [serverTlsVolumeMount(ALERTMANAGER_TLS_DIR)] : []),
                     { name: "data", mountPath: ALERTMANAGER_DATA_DIR },
                   ],
                 },
@@ -193,6 +202,7 @@ export class Alertmanager extends pulumi.ComponentResource {
                 // Readable by the pod's group only (fsGroup); the Slack credentials are re-read on every notification.
                 { name: "secrets", secret: { secretName: secret.metadata.name, defaultMode: 0o440 } },
                 webAuthVolume(args.webAuth, [WEB_CONFIG_KEY, WEB_AUTH_AUTHORIZATION_KEY]),
+                ...(args.tls ? [serverTlsVolume(args.tls, [TLS_CERT_KEY, TLS_KEY_KEY])] : []),
               ],
             },
           },

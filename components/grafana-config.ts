@@ -24,6 +24,8 @@ export const GRAFANA_DASHBOARDS_DIR = "/etc/grafana/dashboards";
 export const GRAFANA_SECRETS_DIR = "/etc/grafana/secrets";
 /** The web-auth Secret's password file: Prometheus requires basic auth (components/web-auth.ts). */
 export const GRAFANA_WEB_AUTH_DIR = "/etc/grafana/web-auth";
+/** The servers' TLS Secret, only its ca.crt (tls.mode not off): Prometheus' certificate is verified against it. */
+export const GRAFANA_SERVER_TLS_DIR = "/etc/grafana/server-tls";
 
 /** Keys of the Grafana Secret (file names under GRAFANA_SECRETS_DIR). */
 export const ADMIN_PASSWORD_KEY = "admin-password";
@@ -138,6 +140,8 @@ export interface DatasourcesArgs {
   readonly prometheusUrl: string;
   /** The user Prometheus requires and the mounted file with its password. */
   readonly prometheusAuth: DatasourceBasicAuth;
+  /** The mounted CA file Prometheus' certificate is verified against (TLS on; prometheusUrl is then https). */
+  readonly prometheusCaFile?: string;
   readonly lokiUrl: string;
   readonly jaegerUrl: string;
   /** Prometheus' scrape interval: Grafana's lower bound for $__interval and rate windows. */
@@ -197,6 +201,12 @@ function traceMetricsQueries(): { name: string; query: string }[] {
 }
 
 export function buildDatasources(args: DatasourcesArgs): DatasourcesFile {
+  if (args.prometheusCaFile !== undefined && !args.prometheusUrl.startsWith("https://")) {
+    throw new Error(`grafana datasource: prometheusCaFile is set but prometheusUrl ${JSON.stringify(args.prometheusUrl)} is not https`);
+  }
+  if (args.prometheusCaFile !== undefined && !/^\/[A-Za-z0-9/._-]+$/.test(args.prometheusCaFile)) {
+    throw new Error(`grafana datasource: prometheusCaFile ${JSON.stringify(args.prometheusCaFile)} must be an absolute path of letters, digits and /._-`);
+  }
   const uid = DATASOURCE_UIDS;
   const traceLink = escapeDollars("${__value.raw}");
   const datasources: Datasource[] = [
@@ -215,8 +225,12 @@ export function buildDatasources(args: DatasourcesArgs): DatasourcesFile {
         timeInterval: args.scrapeInterval,
         // Exemplars recorded with a trace id open the trace in Jaeger.
         exemplarTraceIdDestinations: [{ name: "trace_id", datasourceUid: uid.jaeger }],
+        ...(args.prometheusCaFile ? { tlsAuthWithCACert: true } : {}),
       },
-      secureJsonData: { basicAuthPassword: `$__file{${args.prometheusAuth.passwordFile}}` },
+      secureJsonData: {
+        basicAuthPassword: `$__file{${args.prometheusAuth.passwordFile}}`,
+        ...(args.prometheusCaFile ? { tlsCACert: `$__file{${args.prometheusCaFile}}` } : {}),
+      },
     },
     {
       name: "Loki",

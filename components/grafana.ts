@@ -17,6 +17,7 @@ import {
   GRAFANA_PROVISIONING_DIR,
   GRAFANA_SECRETS_DIR,
   GRAFANA_WEB_AUTH_DIR,
+  GRAFANA_SERVER_TLS_DIR,
   POSTGRES_PASSWORD_KEY,
   SECRET_KEY_KEY,
   buildDashboardProviders,
@@ -42,6 +43,8 @@ import {
   volumeClaimTemplate,
 } from "./kube";
 import { SERVICES, ServiceSpec, serviceHost } from "./services";
+import { ServerTlsMount, serverTlsVolume, serverTlsVolumeMount } from "./server-tls";
+import { TLS_CA_KEY } from "./server-tls-config";
 import { WebAuthMount, webAuthAnnotation, webAuthVolume, webAuthVolumeMount } from "./web-auth";
 import { WEB_AUTH_PASSWORD_KEY } from "./web-auth-config";
 
@@ -76,6 +79,8 @@ export interface GrafanaArgs {
   readonly protect: boolean;
   /** The basic-auth credentials Prometheus requires, for the Prometheus datasource (components/web-auth.ts). */
   readonly webAuth: WebAuthMount;
+  /** The servers' TLS Secret (its ca.crt only); absent: Prometheus is reached over plain HTTP. */
+  readonly serverTls?: ServerTlsMount;
 }
 
 export class Grafana extends pulumi.ComponentResource {
@@ -129,8 +134,12 @@ export class Grafana extends pulumi.ComponentResource {
     const datasourcesData = {
       "datasources.yaml": provisioningYaml(
         buildDatasources({
-          prometheusUrl: url(SERVICES.prometheus, SERVICES.prometheus.ports.http.port),
+          prometheusUrl: args.serverTls
+            ? `https://${serviceHost(SERVICES.prometheus, args.serversNamespace)}:${SERVICES.prometheus.ports.http.port}`
+            : url(SERVICES.prometheus, SERVICES.prometheus.ports.http.port),
           prometheusAuth: { user: args.webAuth.username, passwordFile: `${GRAFANA_WEB_AUTH_DIR}/${WEB_AUTH_PASSWORD_KEY}` },
+          // Grafana reads the CA when it provisions the datasource, at start: a new CA needs a rollout of Grafana.
+          ...(args.serverTls ? { prometheusCaFile: `${GRAFANA_SERVER_TLS_DIR}/${TLS_CA_KEY}` } : {}),
           lokiUrl: url(SERVICES.loki, SERVICES.loki.ports.http.port),
           jaegerUrl: url(SERVICES.jaeger, SERVICES.jaeger.ports.ui.port),
           scrapeInterval: args.scrapeInterval,
@@ -217,6 +226,7 @@ export class Grafana extends pulumi.ComponentResource {
                     { name: "dashboards", mountPath: GRAFANA_DASHBOARDS_DIR, readOnly: true },
                     { name: "secrets", mountPath: GRAFANA_SECRETS_DIR, readOnly: true },
                     webAuthVolumeMount(GRAFANA_WEB_AUTH_DIR),
+                    ...(args.serverTls ? [serverTlsVolumeMount(GRAFANA_SERVER_TLS_DIR)] : []),
                     // Database, sessions and the (empty) plugin directory; never mounted over the bundled plugins.
                     { name: "data", mountPath: GRAFANA_DATA_DIR },
                     tmpVolume("grafana").mount,
@@ -235,6 +245,7 @@ export class Grafana extends pulumi.ComponentResource {
                 // Readable by the pod's group only (fsGroup).
                 { name: "secrets", secret: { secretName: secret.metadata.name, defaultMode: 0o440 } },
                 webAuthVolume(args.webAuth, [WEB_AUTH_PASSWORD_KEY]),
+                ...(args.serverTls ? [serverTlsVolume(args.serverTls, [TLS_CA_KEY])] : []),
                 { name: "data", persistentVolumeClaim: { claimName: pvc.metadata.name } },
                 tmpVolume("grafana").volume,
                 ...postgresCa.volumes,

@@ -37,12 +37,19 @@ export interface BasicAuth {
   password_file: string;
 }
 
+/** A client's verification of a server's certificate. */
+export interface TlsConfig {
+  ca_file: string;
+  server_name?: string;
+}
+
 export interface ScrapeConfig {
   job_name: string;
   metrics_path?: string;
   scheme?: "http" | "https";
   honor_labels?: boolean;
   basic_auth?: BasicAuth;
+  tls_config?: TlsConfig;
   sample_limit: number;
   label_limit: number;
   label_name_length_limit: number;
@@ -67,7 +74,9 @@ export interface PrometheusConfig {
   alerting: {
     alertmanagers: {
       api_version: "v2";
+      scheme?: "http" | "https";
       basic_auth?: BasicAuth;
+      tls_config?: TlsConfig;
       kubernetes_sd_configs?: KubernetesSdConfig[];
       static_configs?: StaticConfig[];
       relabel_configs?: RelabelConfig[];
@@ -100,6 +109,11 @@ export interface PrometheusConfigArgs {
    * them to Alertmanager and when scraping itself and Alertmanager.
    */
   readonly webAuth: { readonly username: string; readonly passwordFile: string };
+  /**
+   * TLS on Prometheus' and Alertmanager's servers: the mounted CA file and the names to verify (components/server-tls-config.ts).
+   * Absent: plain HTTP.
+   */
+  readonly tls?: { readonly caFile: string; readonly prometheusServerName: string; readonly alertmanagerServerName: string };
 }
 
 /** Job names of the stack's own components, scraped as pods of their workloads. */
@@ -282,10 +296,18 @@ export function buildPrometheusConfig(args: PrometheusConfigArgs): PrometheusCon
   });
 
   const basicAuth: BasicAuth = { username: args.webAuth.username, password_file: args.webAuth.passwordFile };
+  if (args.tls && (!args.tls.caFile.startsWith("/") || args.tls.prometheusServerName === "" || args.tls.alertmanagerServerName === "")) {
+    throw new Error(`prometheus tls: got ${JSON.stringify(args.tls)}; expected an absolute ca file and both server names`);
+  }
   for (const job of SELF_JOBS) {
     const spec = SELF_SERVICES[job];
     const scrape = podsJob(job, ns(spec), byAppName(spec.name), spec.ports[spec.metrics.port as keyof typeof spec.ports].name, spec.metrics.path, args);
-    jobs.push(AUTHENTICATED_JOBS.includes(job) ? { ...scrape, basic_auth: basicAuth } : scrape);
+    if (!AUTHENTICATED_JOBS.includes(job)) {
+      jobs.push(scrape);
+      continue;
+    }
+    const serverName = job === "prometheus" ? args.tls?.prometheusServerName : args.tls?.alertmanagerServerName;
+    jobs.push(args.tls && serverName ? { ...scrape, scheme: "https", basic_auth: basicAuth, tls_config: { ca_file: args.tls.caFile, server_name: serverName } } : { ...scrape, basic_auth: basicAuth });
   }
 
   const c = SERVICES.otelCollector;
@@ -337,7 +359,10 @@ export function buildPrometheusConfig(args: PrometheusConfigArgs): PrometheusCon
       alertmanagers: [
         {
           api_version: "v2",
+          ...(args.tls ? { scheme: "https" as const } : {}),
           basic_auth: basicAuth,
+          // Pods are reached by IP, which no certificate names: verify the Service's name, which the certificate covers.
+          ...(args.tls ? { tls_config: { ca_file: args.tls.caFile, server_name: args.tls.alertmanagerServerName } } : {}),
           kubernetes_sd_configs: [{ role: "pod", namespaces: { names: [ns(am)] } }],
           relabel_configs: [
             byAppName(am.name),

@@ -28,6 +28,8 @@ import {
 } from "./kube";
 import { PrometheusConfig, prometheusArgs, prometheusYaml } from "./prometheus-config";
 import { SERVICES } from "./services";
+import { ServerTlsMount, serverTlsVolume, serverTlsVolumeMount } from "./server-tls";
+import { TLS_CA_KEY, TLS_CERT_KEY, TLS_KEY_KEY } from "./server-tls-config";
 import { WebAuthMount, webAuthAnnotation, webAuthVolume, webAuthVolumeMount } from "./web-auth";
 import { WEB_AUTH_AUTHORIZATION_KEY, WEB_AUTH_PASSWORD_KEY, WEB_CONFIG_KEY } from "./web-auth-config";
 
@@ -39,6 +41,9 @@ export const PROMETHEUS_DATA_DIR = "/prometheus";
 export const PROMETHEUS_WEB_AUTH_DIR = "/etc/prometheus/web-auth";
 /** The password file prometheus.yml's basic_auth blocks read. */
 export const PROMETHEUS_WEB_AUTH_PASSWORD_FILE = `${PROMETHEUS_WEB_AUTH_DIR}/${WEB_AUTH_PASSWORD_KEY}`;
+
+/** The TLS Secret (tls.mode not off): its certificate and key (the web config's ../tls), and ca.crt for its clients. */
+export const PROMETHEUS_TLS_DIR = "/etc/prometheus/tls";
 
 /** What discovery needs: the `pod` and `endpointslice` roles read pods, services and endpoint slices. Nothing else. */
 export const PROMETHEUS_DISCOVERY_RULES: k8s.types.input.rbac.v1.PolicyRule[] = [
@@ -61,6 +66,8 @@ export interface PrometheusArgs {
   readonly config: PrometheusConfig;
   /** The basic-auth credentials its HTTP server requires and it sends to itself and Alertmanager (components/web-auth.ts). */
   readonly webAuth: WebAuthMount;
+  /** The TLS Secret its server uses and its clients verify against; absent: plain HTTP. */
+  readonly tls?: ServerTlsMount;
   /** Rule file name -> YAML text. */
   readonly ruleFiles: Readonly<Record<string, string>>;
   /** Pulumi `protect` on the StatefulSet and on the claims holding its data. */
@@ -92,6 +99,7 @@ export class Prometheus extends pulumi.ComponentResource {
 
     const replicas = args.settings.replicas;
     const probeAuthorization = `${PROMETHEUS_WEB_AUTH_DIR}/${WEB_AUTH_AUTHORIZATION_KEY}`;
+    const scheme = args.tls ? ("https" as const) : undefined;
     const claims = statefulClaims(
       name,
       { statefulSetName: spec.name, namespace: ns, labels, replicas, size: args.settings.storageSize, storageClass: args.storageClass },
@@ -129,16 +137,17 @@ export class Prometheus extends pulumi.ComponentResource {
                   }),
                   ports: [{ name: http.name, containerPort: http.port }],
                   // Every endpoint requires basic auth, /-/ready and /-/healthy too: exec probes send the mounted header.
-                  readinessProbe: authorizedHttpProbe("/-/ready", http.port, probeAuthorization, { periodSeconds: 5 }),
-                  livenessProbe: authorizedHttpProbe("/-/healthy", http.port, probeAuthorization, { periodSeconds: 15, failureThreshold: 4 }),
+                  readinessProbe: authorizedHttpProbe("/-/ready", http.port, probeAuthorization, { periodSeconds: 5, ...(scheme ? { scheme } : {}) }),
+                  livenessProbe: authorizedHttpProbe("/-/healthy", http.port, probeAuthorization, { periodSeconds: 15, failureThreshold: 4, ...(scheme ? { scheme } : {}) }),
                   // WAL replay after a crash can take many minutes on a large head block.
-                  startupProbe: authorizedStartupProbe("/-/ready", http.port, probeAuthorization, 1800),
+                  startupProbe: authorizedStartupProbe("/-/ready", http.port, probeAuthorization, 1800, scheme),
                   resources: containerResources(args.settings.resources),
                   securityContext: restrictedContainerSecurityContext(),
                   volumeMounts: [
                     { name: "config", mountPath: PROMETHEUS_CONFIG_DIR, readOnly: true },
                     { name: "rules", mountPath: PROMETHEUS_RULES_DIR, readOnly: true },
                     webAuthVolumeMount(PROMETHEUS_WEB_AUTH_DIR),
+                    ...(args.tls ? [serverTlsVolumeMount(PROMETHEUS_TLS_DIR)] : []),
                     { name: "data", mountPath: PROMETHEUS_DATA_DIR },
                   ],
                 },
@@ -147,6 +156,7 @@ export class Prometheus extends pulumi.ComponentResource {
                 { name: "config", configMap: { name: configMap.metadata.name } },
                 { name: "rules", configMap: { name: rulesMap.metadata.name } },
                 webAuthVolume(args.webAuth, [WEB_CONFIG_KEY, WEB_AUTH_PASSWORD_KEY, WEB_AUTH_AUTHORIZATION_KEY]),
+                ...(args.tls ? [serverTlsVolume(args.tls, [TLS_CERT_KEY, TLS_KEY_KEY, TLS_CA_KEY])] : []),
               ],
             },
           },

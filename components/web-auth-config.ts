@@ -14,6 +14,7 @@
 import * as bcrypt from "bcryptjs";
 import { createHmac } from "node:crypto";
 import { dump } from "js-yaml";
+import type { TlsServerConfig } from "./server-tls-config";
 
 /** The one user of Prometheus' and Alertmanager's HTTP servers (Prometheus, Grafana and the probes log in as it). */
 export const WEB_AUTH_USERNAME = "observability";
@@ -69,25 +70,27 @@ export function hashWebPassword(password: string, cost: number = BCRYPT_COST): s
   return bcrypt.hashSync(password, webAuthSalt(password, cost));
 }
 
-/** The exporter-toolkit web config: only `basic_auth_users` (no TLS: traffic stays inside the cluster network). */
+/** The exporter-toolkit web config: `basic_auth_users`, and `tls_server_config` when TLS is on (components/server-tls-config.ts). */
 export interface WebConfig {
+  tls_server_config?: TlsServerConfig;
   basic_auth_users: Record<string, string>;
 }
 
 /** A web config for one user whose password is already bcrypt-hashed. */
-export function buildWebConfig(username: string, bcryptHash: string): WebConfig {
+export function buildWebConfig(username: string, bcryptHash: string, tls?: TlsServerConfig): WebConfig {
   if (!/^[A-Za-z0-9._-]+$/.test(username)) throw new Error(`web auth user name ${JSON.stringify(username)} must be letters, digits, '.', '_' or '-'`);
   if (!/^\$2[aby]\$\d\d\$[./A-Za-z0-9]{53}$/.test(bcryptHash)) throw new Error("web auth hash is not a bcrypt hash");
-  return { basic_auth_users: { [username]: bcryptHash } };
+  if (tls && (tls.cert_file === "" || tls.key_file === "")) throw new Error("web config tls_server_config needs both cert_file and key_file");
+  return { ...(tls ? { tls_server_config: { cert_file: tls.cert_file, key_file: tls.key_file } } : {}), basic_auth_users: { [username]: bcryptHash } };
 }
 
 export function webConfigYaml(config: WebConfig): string {
   return dump(config, { noRefs: true, lineWidth: -1 });
 }
 
-/** The web config file's text for one user and a plaintext password (hashed here). */
-export function webConfigFor(username: string, password: string): string {
-  return webConfigYaml(buildWebConfig(username, hashWebPassword(password)));
+/** The web config file's text for one user and a plaintext password (hashed here), with TLS when given. */
+export function webConfigFor(username: string, password: string, tls?: TlsServerConfig): string {
+  return webConfigYaml(buildWebConfig(username, hashWebPassword(password), tls));
 }
 
 /** The Authorization header value of HTTP basic authentication. */

@@ -9,6 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { createHash } from "node:crypto";
 import { labels as makeLabels } from "./kube";
+import type { TlsServerConfig } from "./server-tls-config";
 import {
   WEB_AUTH_AUTHORIZATION_KEY,
   WEB_AUTH_PASSWORD_KEY,
@@ -46,6 +47,8 @@ export interface WebAuthArgs {
   readonly namespace: pulumi.Input<string>;
   /** The password from stack config. Absent: one is generated and kept in the Pulumi state. */
   readonly password?: pulumi.Output<string>;
+  /** TLS on the servers: the web config gets tls_server_config (components/server-tls-config.ts). Absent: plain HTTP. */
+  readonly tls?: TlsServerConfig;
 }
 
 export class WebAuth extends pulumi.ComponentResource {
@@ -64,7 +67,7 @@ export class WebAuth extends pulumi.ComponentResource {
       new random.RandomPassword(`${name}-password`, { length: GENERATED_WEB_AUTH_PASSWORD_LENGTH, special: false }, child).result;
     this.password = pulumi.secret(password);
     // Hashed inside the secret's apply, so the hash (and the file holding it) stays a secret output.
-    const webConfig = this.password.apply((p) => webConfigFor(WEB_AUTH_USERNAME, p));
+    const webConfig = this.password.apply((p) => webConfigFor(WEB_AUTH_USERNAME, p, args.tls));
     const authorization = this.password.apply((p) => basicAuthorization(WEB_AUTH_USERNAME, p));
 
     this.secret = new k8s.core.v1.Secret(

@@ -145,6 +145,18 @@ function crossChecks(c: StackSettings & SecretValues, problems: Problem[]): void
       message: `got ${JSON.stringify(c.agentsNamespace)}; expected a namespace other than serversNamespace (the two carry different Pod Security levels)`,
     });
   }
+  if (c.tls.mode === "secret" && c.tls.secretName === "") {
+    problems.push({ key: key("tls.secretName"), message: `got ""; expected the name of a kubernetes.io/tls Secret (tls.crt, tls.key, ca.crt) in the servers namespace when tls.mode is "secret"` });
+  }
+  if (c.tls.mode === "cert-manager" && c.tls.issuer.name === "") {
+    problems.push({ key: key("tls.issuer.name"), message: `got ""; expected the name of a cert-manager ${c.tls.issuer.kind} when tls.mode is "cert-manager"` });
+  }
+  if (c.tls.mode !== "secret" && c.tls.secretName !== "") {
+    problems.push({
+      key: key("tls.secretName"),
+      message: `got ${JSON.stringify(c.tls.secretName)}; expected "" when tls.mode is ${JSON.stringify(c.tls.mode)} (only mode "secret" reads it; cert-manager's Secret name is derived)`,
+    });
+  }
   const aliasIndex = c.otelCollector.platformNamespaces.indexOf(c.serversNamespace);
   if (aliasIndex >= 0) {
     problems.push({

@@ -254,6 +254,33 @@ export const networkField = object(
   },
 );
 
+/** TLS on Prometheus' and Alertmanager's HTTP servers: off, a given kubernetes.io/tls Secret, or one cert-manager issues. */
+export const TLS_MODES = ["off", "secret", "cert-manager"] as const;
+export type TlsMode = (typeof TLS_MODES)[number];
+export const TLS_ISSUER_KINDS = ["Issuer", "ClusterIssuer"] as const;
+
+export const tlsField = object(
+  { description: "TLS on Prometheus' and Alertmanager's HTTP servers; their clients (Prometheus, Grafana, the probes) switch to https and verify against the Secret's ca.crt" },
+  {
+    mode: oneOf(TLS_MODES, {
+      description: "off (plain HTTP), secret (the kubernetes.io/tls Secret tls.secretName) or cert-manager (a Certificate issued by tls.issuer)",
+      default: "off",
+    }),
+    secretName: dnsSubdomain({
+      description: "a kubernetes.io/tls Secret in the servers namespace holding tls.crt, tls.key and ca.crt (required with mode secret)",
+      default: "",
+      allowEmpty: true,
+    }),
+    issuer: object(
+      { description: "the cert-manager issuer of the Certificate (mode cert-manager); it must put ca.crt into the Secret (a CA or self-signed issuer does)" },
+      {
+        kind: oneOf(TLS_ISSUER_KINDS, { description: "Issuer (in the servers namespace) or ClusterIssuer", default: "ClusterIssuer" }),
+        name: dnsSubdomain({ description: "the issuer's name (required with mode cert-manager)", default: "", allowEmpty: true }),
+      },
+    ),
+  },
+);
+
 /**
  * How Alertmanager reaches Slack. `bot-token`: one Slack app bot token (chat.postMessage, channel per receiver; the
  * app must be a member of the six channels); `webhook-per-channel`: one incoming webhook per channel, since a webhook
@@ -345,6 +372,7 @@ export const stackSchema = {
   images: imagesField,
   network: networkField,
   slack: slackField,
+  tls: tlsField,
   slackBotToken: secret({
     description: "bot token of the Slack app that posts the alerts (secret; slack.mode bot-token)",
     required: false,
