@@ -299,6 +299,10 @@ export function buildPrometheusConfig(args: PrometheusConfigArgs): PrometheusCon
   if (args.tls && (!args.tls.caFile.startsWith("/") || args.tls.prometheusServerName === "" || args.tls.alertmanagerServerName === "")) {
     throw new Error(`prometheus tls: got ${JSON.stringify(args.tls)}; expected an absolute ca file and both server names`);
   }
+  // How Prometheus calls a server of the stack: basic auth, and with TLS on, https verified against the CA. Pods are
+  // reached by IP, which no certificate names: the Service's name, which the certificate covers, is verified instead.
+  const authenticatedClient = (serverName: string | undefined): { scheme?: "https"; basic_auth: BasicAuth; tls_config?: TlsConfig } =>
+    args.tls && serverName ? { scheme: "https", basic_auth: basicAuth, tls_config: { ca_file: args.tls.caFile, server_name: serverName } } : { basic_auth: basicAuth };
   for (const job of SELF_JOBS) {
     const spec = SELF_SERVICES[job];
     const scrape = podsJob(job, ns(spec), byAppName(spec.name), spec.ports[spec.metrics.port as keyof typeof spec.ports].name, spec.metrics.path, args);
@@ -307,7 +311,7 @@ export function buildPrometheusConfig(args: PrometheusConfigArgs): PrometheusCon
       continue;
     }
     const serverName = job === "prometheus" ? args.tls?.prometheusServerName : args.tls?.alertmanagerServerName;
-    jobs.push(args.tls && serverName ? { ...scrape, scheme: "https", basic_auth: basicAuth, tls_config: { ca_file: args.tls.caFile, server_name: serverName } } : { ...scrape, basic_auth: basicAuth });
+    jobs.push({ ...scrape, ...authenticatedClient(serverName) });
   }
 
   const c = SERVICES.otelCollector;
@@ -359,10 +363,7 @@ export function buildPrometheusConfig(args: PrometheusConfigArgs): PrometheusCon
       alertmanagers: [
         {
           api_version: "v2",
-          ...(args.tls ? { scheme: "https" as const } : {}),
-          basic_auth: basicAuth,
-          // Pods are reached by IP, which no certificate names: verify the Service's name, which the certificate covers.
-          ...(args.tls ? { tls_config: { ca_file: args.tls.caFile, server_name: args.tls.alertmanagerServerName } } : {}),
+          ...authenticatedClient(args.tls?.alertmanagerServerName),
           kubernetes_sd_configs: [{ role: "pod", namespaces: { names: [ns(am)] } }],
           relabel_configs: [
             byAppName(am.name),

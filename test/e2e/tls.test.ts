@@ -12,8 +12,6 @@
  */
 import { spawn, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
-import * as https from "node:https";
-import * as http from "node:http";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { dump, load } from "js-yaml";
@@ -26,6 +24,7 @@ import { WEB_AUTH_AUTHORIZATION_KEY, WEB_AUTH_PASSWORD_KEY, WEB_CONFIG_KEY } fro
 import { find, runStack, secretStringData, StackRun } from "../support/program";
 import { makeServerCertificates, ServerCertificates } from "../support/server-certs";
 import { requireTool } from "../support/tools";
+import { loopbackGet } from "./harness/http";
 import { freePort, sleep, waitFor } from "./harness/processes";
 import { replaceFlags } from "./harness/stack-files";
 
@@ -39,40 +38,8 @@ let authorization: string;
 const ports: Record<Server, number> = { prometheus: 0, alertmanager: 0 };
 const children: ReturnType<typeof spawn>[] = [];
 
-interface Reply {
-  status: number;
-  body: string;
-}
-
-/** GET over https, trusting only `ca` when given (else the system roots), with the headers given. */
-function httpsGet(port: number, urlPath: string, opts: { ca?: Buffer | string; headers?: Record<string, string> } = {}): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const req = https.get({ host: "127.0.0.1", port, path: urlPath, headers: opts.headers, ...(opts.ca ? { ca: opts.ca } : {}), timeout: 10_000 }, (res) => {
-      let body = "";
-      res.setEncoding("utf8");
-      res.on("data", (c) => (body += c));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
-    });
-    req.on("timeout", () => req.destroy(new Error("timeout")));
-    req.on("error", reject);
-  });
-}
-
-function httpGet(port: number, urlPath: string, headers: Record<string, string>): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const req = http.get({ host: "127.0.0.1", port, path: urlPath, headers, timeout: 10_000 }, (res) => {
-      let body = "";
-      res.setEncoding("utf8");
-      res.on("data", (c) => (body += c));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
-    });
-    req.on("timeout", () => req.destroy(new Error("timeout")));
-    req.on("error", reject);
-  });
-}
-
 const ca = () => readFileSync(certs.caFile);
-const authed = (server: Server, urlPath: string) => httpsGet(ports[server], urlPath, { ca: ca(), headers: { Authorization: authorization } });
+const authed = (server: Server, urlPath: string) => loopbackGet(ports[server], urlPath, { tls: { ca: ca() }, headers: { Authorization: authorization } });
 
 /** Every path under `from/` in the rendered config's strings, moved to `to/`. */
 function moveDir<T>(value: T, from: string, to: string): T {
@@ -181,19 +148,19 @@ describe.each(["prometheus", "alertmanager"] as const)("%s with the rendered TLS
   });
 
   it("refuses plain http", async () => {
-    const r = await httpGet(ports[server], "/-/healthy", { Authorization: authorization });
+    const r = await loopbackGet(ports[server], "/-/healthy", { headers: { Authorization: authorization } });
     expect(r.status).toBe(400);
     expect(r.body).toContain("HTTP request to an HTTPS server");
   });
 
   it("fails verification over https without the CA", async () => {
-    await expect(httpsGet(ports[server], "/-/healthy", { headers: { Authorization: authorization } })).rejects.toMatchObject({ code: "UNABLE_TO_VERIFY_LEAF_SIGNATURE" });
+    await expect(loopbackGet(ports[server], "/-/healthy", { tls: {}, headers: { Authorization: authorization } })).rejects.toMatchObject({ code: "UNABLE_TO_VERIFY_LEAF_SIGNATURE" });
   });
 
   it("answers 200 over https with the rendered CA and credentials, and 401 with the CA alone", async () => {
     expect((await authed(server, "/-/healthy")).status).toBe(200);
     expect((await authed(server, "/metrics")).status).toBe(200);
-    expect((await httpsGet(ports[server], "/-/healthy", { ca: ca() })).status).toBe(401);
+    expect((await loopbackGet(ports[server], "/-/healthy", { tls: { ca: ca() } })).status).toBe(401);
   });
 });
 

@@ -1,5 +1,6 @@
 /** Small HTTP servers on 127.0.0.1 with an ephemeral port, closed without waiting for idle keep-alive connections. */
 import * as http from "node:http";
+import * as https from "node:https";
 import { AddressInfo } from "node:net";
 
 export interface LoopbackServer {
@@ -42,6 +43,29 @@ export function readBody(req: http.IncomingMessage, maxBytes = 4 * 1024 * 1024):
       chunks.push(c);
     });
     req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    req.on("error", reject);
+  });
+}
+
+export interface LoopbackReply {
+  readonly status: number;
+  readonly body: string;
+}
+
+/**
+ * GET from 127.0.0.1: plain HTTP, or HTTPS with `tls` (trusting only `tls.ca` when given, else the system roots).
+ */
+export function loopbackGet(port: number, urlPath: string, opts: { tls?: { ca?: Buffer | string }; headers?: Record<string, string> } = {}): Promise<LoopbackReply> {
+  return new Promise((resolve, reject) => {
+    const options = { host: "127.0.0.1", port, path: urlPath, headers: opts.headers, timeout: 10_000 };
+    const onReply = (res: http.IncomingMessage) => {
+      let body = "";
+      res.setEncoding("utf8");
+      res.on("data", (c) => (body += c));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+    };
+    const req = opts.tls ? https.get({ ...options, ...(opts.tls.ca ? { ca: opts.tls.ca } : {}) }, onReply) : http.get(options, onReply);
+    req.on("timeout", () => req.destroy(new Error("timeout")));
     req.on("error", reject);
   });
 }
