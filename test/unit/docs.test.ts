@@ -6,6 +6,7 @@ import { Field } from "../../config/fields";
 import { stackSchema } from "../../config/schema";
 import { IMAGES } from "../../components/images";
 import { configReference } from "../../scripts/lib/config-reference";
+import { replaceImageTable } from "../../scripts/lib/image-table";
 import { replaceVersionTable } from "../../scripts/upstream/components";
 
 const ROOT = path.resolve(__dirname, "../..");
@@ -18,6 +19,10 @@ describe("README", () => {
 
   it("holds the deployed/tested version table generated from the pins (run npm run docs:config)", () => {
     expect(replaceVersionTable(readme)).toBe(readme);
+  });
+
+  it("holds the image table generated from components/images.ts, digests included (run npm run docs:config)", () => {
+    expect(replaceImageTable(readme)).toBe(readme);
   });
 
   it("cites no design document outside the repository: what a maintainer needs is in docs/architecture.md", () => {
