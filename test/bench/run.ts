@@ -125,8 +125,10 @@ function renderSection(r: RenderCost): string {
 \`npm run render -- --stack <name>\` (its command, \`node --require ./scripts/ts-register.js scripts/render.ts\`), against
 loading the two SDKs alone (\`node -e '${LOAD_SDKS}'\`): ${r.rounds.length} rounds of fresh processes, each loading the
 SDKs then rendering ${r.stacks.join(" and ")}, interleaved so that all see the same load; one render before them warms the
-TypeScript loader's cache (node_modules/.cache/ts-register), as any earlier render of the same sources has. Load average
-(1 min) ${r.loadAverage[0].toFixed(1)} before and ${r.loadAverage[1].toFixed(1)} after, on ${os.cpus().length} cores.
+TypeScript loader's cache (node_modules/.cache/ts-register), as any earlier render of the same sources has. The render
+loads less of @pulumi/pulumi than the SDK load does: it defers the modules the SDK loads for function serialization
+and the Automation API until first use (scripts/lib/defer-modules.ts), which a render never makes. npm's own start-up
+is not counted. Load average (1 min) ${r.loadAverage[0].toFixed(1)} before and ${r.loadAverage[1].toFixed(1)} after, on ${os.cpus().length} cores.
 
 ${table(
   ["process", "median (s)", "range (s)", "median / SDK load"],
