@@ -51,7 +51,8 @@ export function bcryptBase64(bytes: Uint8Array): string {
   return out;
 }
 
-function checkPassword(password: string): void {
+/** Throws unless bcrypt can hash the password whole: not empty, at most BCRYPT_MAX_PASSWORD_BYTES. */
+export function checkWebPassword(password: string): void {
   if (password.length === 0) throw new Error("web auth password must not be empty");
   const bytes = Buffer.byteLength(password, "utf8");
   if (bytes > BCRYPT_MAX_PASSWORD_BYTES) throw new Error(`web auth password is ${bytes} bytes; bcrypt reads at most ${BCRYPT_MAX_PASSWORD_BYTES}`);
@@ -66,7 +67,7 @@ export function webAuthSalt(password: string, cost: number = BCRYPT_COST): strin
 
 /** The bcrypt hash of the password with its derived salt: the same password always gives the same hash. */
 export function hashWebPassword(password: string, cost: number = BCRYPT_COST): string {
-  checkPassword(password);
+  checkWebPassword(password);
   return bcrypt.hashSync(password, webAuthSalt(password, cost));
 }
 

@@ -16,8 +16,8 @@ import {
   WEB_AUTH_USERNAME,
   WEB_CONFIG_KEY,
   basicAuthorization,
-  webConfigFor,
 } from "./web-auth-config";
+import { webConfigOffThread } from "./web-auth-hash";
 
 /** Length of a generated password (alphanumeric: about 190 bits, within bcrypt's 72 bytes, safe in any shell). */
 export const GENERATED_WEB_AUTH_PASSWORD_LENGTH = 32;
@@ -66,8 +66,9 @@ export class WebAuth extends pulumi.ComponentResource {
       args.password ??
       new random.RandomPassword(`${name}-password`, { length: GENERATED_WEB_AUTH_PASSWORD_LENGTH, special: false }, child).result;
     this.password = pulumi.secret(password);
-    // Hashed inside the secret's apply, so the hash (and the file holding it) stays a secret output.
-    const webConfig = this.password.apply((p) => webConfigFor(WEB_AUTH_USERNAME, p, args.tls));
+    // Hashed inside the secret's apply, so the hash (and the file holding it) stays a secret output; on a worker thread,
+    // so the other registrations go on meanwhile.
+    const webConfig = this.password.apply((p) => webConfigOffThread(WEB_AUTH_USERNAME, p, args.tls));
     const authorization = this.password.apply((p) => basicAuthorization(WEB_AUTH_USERNAME, p));
 
     this.secret = new k8s.core.v1.Secret(

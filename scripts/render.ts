@@ -4,6 +4,8 @@
  *
  *   npm run render -- --stack dev [--out out/dev] [--config-file path/to/Pulumi.dev.yaml]
  */
+// First: it must see @pulumi/pulumi's requires.
+import "./lib/defer-modules";
 import { mkdirSync, renameSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { ConfigError, parseStackConfig } from "../config/parse";

@@ -1,7 +1,7 @@
 /** The machine a benchmark ran on, and small statistics helpers. */
 import { execFileSync } from "node:child_process";
 import * as os from "node:os";
-import { requireTool } from "../support/tools";
+import { ToolName, requireTool } from "../support/tools";
 
 export interface Machine {
   readonly date: string;
@@ -14,9 +14,10 @@ export interface Machine {
   readonly alertmanager: string;
 }
 
-function version(binary: string): string {
+/** The tool's first `--version` line; a tool not built yet is reported, not fatal (`--only render` needs none). */
+function version(tool: ToolName): string {
   try {
-    return execFileSync(binary, ["--version"], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).split("\n")[0].trim();
+    return execFileSync(requireTool(tool), ["--version"], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).split("\n")[0].trim();
   } catch (e) {
     return `unknown (${(e as Error).message.split("\n")[0]})`;
   }
@@ -31,8 +32,8 @@ export function machine(): Machine {
     cpu: cpus[0]?.model.trim() ?? "unknown",
     cores: cpus.length,
     memoryGiB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
-    prometheus: version(requireTool("prometheus")),
-    alertmanager: version(requireTool("alertmanager")),
+    prometheus: version("prometheus"),
+    alertmanager: version("alertmanager"),
   };
 }
 

@@ -7,6 +7,7 @@ const { mkdtempSync } = require("node:fs");
 const { tmpdir } = require("node:os");
 const path = require("node:path");
 
+const { renderCommand } = require("./render-command");
 const { VARIANTS, writeVariant } = require("./stack-variants");
 
 const ROOT = path.resolve(__dirname, "..", "..");
@@ -16,7 +17,8 @@ function renderInto(name, dir) {
   const variant = VARIANTS[name] ? writeVariant(name, dir) : undefined;
   const args = ["--stack", variant ? variant.stack : name, "--out", path.join(dir, name), ...(variant ? ["--config-file", variant.file] : [])];
   return new Promise((resolve, reject) => {
-    const child = spawn(path.join(ROOT, "node_modules", ".bin", "tsx"), [path.join(ROOT, "scripts", "render.ts"), ...args], {
+    const [program, ...argv] = renderCommand(args);
+    const child = spawn(program, argv, {
       cwd: ROOT,
       stdio: ["ignore", "ignore", "pipe"],
     });

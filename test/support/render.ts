@@ -4,6 +4,9 @@ import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { loadAll } from "js-yaml";
+/** `[program, ...arguments]` of `npm run render` with `args` appended (test/support/render-command.js). */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+export const { renderCommand } = require("./render-command") as { renderCommand(args: string[]): string[] };
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { VARIANTS, writeVariant } = require("./stack-variants") as {
   VARIANTS: Record<string, { base: string }>;
@@ -11,7 +14,6 @@ const { VARIANTS, writeVariant } = require("./stack-variants") as {
 };
 
 export const ROOT = path.resolve(__dirname, "../..");
-const TSX = path.join(ROOT, "node_modules", ".bin", "tsx");
 
 export interface RenderRun {
   readonly status: number;
@@ -23,7 +25,8 @@ export interface RenderRun {
 }
 
 export function render(args: string[], outDir = mkdtempSync(path.join(tmpdir(), "render-"))): RenderRun {
-  const r = spawnSync(TSX, [path.join(ROOT, "scripts", "render.ts"), ...args, "--out", outDir], {
+  const [program, ...argv] = renderCommand([...args, "--out", outDir]);
+  const r = spawnSync(program, argv, {
     cwd: ROOT,
     encoding: "utf8",
     timeout: 120_000,
