@@ -22,7 +22,7 @@ import { buildPrometheusConfig, restrictedLabelsFrom } from "./components/promet
 import { Promtail } from "./components/promtail";
 import { ServerTls } from "./components/server-tls";
 import { clientTls, tlsServerConfig } from "./components/server-tls-config";
-import { SERVICES } from "./components/services";
+import { JAEGER_INGEST, SERVICES } from "./components/services";
 import { WebAuth } from "./components/web-auth";
 import { scrapeLimitsFor } from "./rules/cardinality";
 import { buildRuleFiles } from "./rules/rule-files";
@@ -44,7 +44,8 @@ const serverPriority = priority.servers.metadata.name;
 const agentPriority = priority.agents.metadata.name;
 
 // Prometheus and Alertmanager require basic auth on every request; Prometheus, Grafana and the probes send it.
-// Only with TLS on, so a stack with it off keeps exactly today's resources (no empty component in its state).
+// TLS on Prometheus, Alertmanager, Loki and Jaeger, their clients verifying the CA: only with TLS on, so a stack
+// with it off keeps exactly today's resources (no empty component in its state).
 const serverTls = config.tls.mode === "off" ? undefined : new ServerTls("server-tls", {
   namespace: servers,
   settings: config.tls,
@@ -56,6 +57,9 @@ const serverTls = config.tls.mode === "off" ? undefined : new ServerTls("server-
     alertmanagerHeadless: `${SERVICES.alertmanager.name}-headless`,
     alertmanagerStatefulSet: SERVICES.alertmanager.name,
     alertmanagerReplicas: config.alertmanager.replicas,
+    lokiService: SERVICES.loki.name,
+    jaegerService: SERVICES.jaeger.name,
+    jaegerIngestService: JAEGER_INGEST.name,
   },
 });
 const tlsMount = serverTls?.mount;
@@ -81,7 +85,7 @@ const prometheus = new Prometheus("prometheus", {
     restrictedLabels: restrictedLabelsFrom(HIGH_CARDINALITY_LABELS, HIGH_CARDINALITY_ALLOWED),
     rulesDir: PROMETHEUS_RULES_DIR,
     webAuth: { username: webAuth.mount.username, passwordFile: PROMETHEUS_WEB_AUTH_PASSWORD_FILE },
-    ...(tlsMount ? { tls: clientTls(PROMETHEUS_TLS_DIR, config.serversNamespace, SERVICES.prometheus.name, SERVICES.alertmanager.name) } : {}),
+    ...(tlsMount ? { tls: clientTls(PROMETHEUS_TLS_DIR, config.serversNamespace, SERVICES.prometheus.name, SERVICES.alertmanager.name, SERVICES.loki.name) } : {}),
   }),
   webAuth: webAuth.mount,
   ...(tlsMount ? { tls: tlsMount } : {}),
@@ -112,6 +116,7 @@ const loki = new Loki("loki", {
   storageClass: config.storageClass,
   image: imageFor("loki", config.images),
   protect: config.protectData,
+  ...(tlsMount ? { tls: tlsMount } : {}),
 });
 
 const otelCollector = new OtelCollector("otel-collector", {
@@ -123,6 +128,7 @@ const otelCollector = new OtelCollector("otel-collector", {
   environment: config.environment,
   clusterName: config.clusterName,
   image: imageFor("otelCollector", config.images),
+  ...(tlsMount ? { serverTls: tlsMount } : {}),
 });
 
 const jaeger = new Jaeger("jaeger", {
@@ -132,6 +138,7 @@ const jaeger = new Jaeger("jaeger", {
   storageClass: config.storageClass,
   image: imageFor("jaeger", config.images),
   protect: config.protectData,
+  ...(tlsMount ? { tls: tlsMount } : {}),
 });
 
 new Promtail("promtail", {
@@ -141,6 +148,7 @@ new Promtail("promtail", {
   lokiNamespace: config.serversNamespace,
   clusterName: config.clusterName,
   image: imageFor("promtail", config.images),
+  ...(tlsMount ? { lokiCaConfigMap: config.tls.agentsCaConfigMap } : {}),
 });
 
 const grafana = new Grafana("grafana", {
