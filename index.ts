@@ -20,7 +20,9 @@ import { PROMETHEUS_RULES_DIR, PROMETHEUS_TLS_DIR, PROMETHEUS_WEB_AUTH_PASSWORD_
 import { PriorityClasses } from "./components/priority-classes";
 import { buildPrometheusConfig, restrictedLabelsFrom } from "./components/prometheus-config";
 import { Promtail } from "./components/promtail";
+import { ServerIngresses } from "./components/server-ingresses";
 import { ServerTls } from "./components/server-tls";
+import { EXPOSED_SERVERS } from "./config/ingress-schema";
 import { clientTls, tlsServerConfig } from "./components/server-tls-config";
 import { JAEGER_INGEST, SERVICES } from "./components/services";
 import { WebAuth } from "./components/web-auth";
@@ -191,6 +193,16 @@ if (config.postgres.enabled) {
   });
 }
 
+const exposed = EXPOSED_SERVERS.filter((s) => config.ingress[s].enabled);
+if (exposed.length > 0) {
+  new ServerIngresses("ingress", {
+    namespace: servers,
+    namespaceName: config.serversNamespace,
+    settings: config.ingress,
+    ...(tlsMount ? { backendTlsSecret: tlsMount.secretName } : {}),
+  });
+}
+
 if (config.network.policies) {
   new NetworkPolicies("network", {
     namespaces: [namespaces.servers, namespaces.agents],
@@ -202,6 +214,7 @@ if (config.network.policies) {
       deployed: { dcgmExporter: config.gpu.deployDcgmExporter, redisExporter: config.redis.enabled, postgresExporter: config.postgres.enabled },
       redis: config.redis.enabled ? redisTarget(config.redis.address) : undefined,
       postgres: config.postgres.enabled ? { host: config.postgres.host, port: config.postgres.port } : undefined,
+      ...(exposed.length > 0 ? { ingressController: { namespace: config.ingress.controllerNamespace, exposed } } : {}),
     }),
   });
 }

@@ -3,6 +3,7 @@
  * Every problem is collected; nothing is returned unless the whole config is valid.
  */
 import { Field, Problem, durationSeconds, quantityValue, readField, unknownKeyProblem } from "./fields";
+import { ingressProblems } from "./ingress-schema";
 import {
   CONFIG_NAMESPACE,
   SECRET_KEYS,
@@ -166,6 +167,7 @@ function crossChecks(c: StackSettings & SecretValues, problems: Problem[]): void
       message: `got ${JSON.stringify(c.tls.secretName)}; expected "" when tls.mode is ${JSON.stringify(c.tls.mode)} (only mode "secret" reads it; cert-manager's Secret name is derived)`,
     });
   }
+  problems.push(...ingressProblems(c.ingress, c.network.policies, `${CONFIG_NAMESPACE}:`));
   const aliasIndex = c.otelCollector.platformNamespaces.indexOf(c.serversNamespace);
   if (aliasIndex >= 0) {
     problems.push({

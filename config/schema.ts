@@ -20,6 +20,7 @@ import {
   secret,
   string,
 } from "./fields";
+import { ingressField } from "./ingress-schema";
 
 /** The Pulumi config namespace, which is also the Pulumi project name. */
 export const CONFIG_NAMESPACE = "observability";
@@ -383,6 +384,7 @@ export const stackSchema = {
   network: networkField,
   slack: slackField,
   tls: tlsField,
+  ingress: ingressField,
   slackBotToken: secret({
     description: "bot token of the Slack app that posts the alerts (secret; slack.mode bot-token)",
     required: false,

@@ -86,7 +86,7 @@ describe("the clients", () => {
   it("Prometheus scrapes Loki over https; Jaeger's metrics reader, which has no TLS, over http", () => {
     const jobs = configOf("prometheus-config", "prometheus.yml").scrape_configs as Record<string, any>[];
     expect(jobs.find((j) => j.job_name === "loki")).toMatchObject({ scheme: "https", tls_config: { ca_file: "/etc/prometheus/tls/ca.crt", server_name: "loki.observability.svc" } });
-    expect(jobs.find((j) => j.job_name === "jaeger").scheme).toBeUndefined();
+    expect(jobs.find((j) => j.job_name === "jaeger")!.scheme).toBeUndefined();
   });
 });
 

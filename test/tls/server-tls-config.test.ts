@@ -108,7 +108,7 @@ describe("the certificate", () => {
   });
 
   it("is issued by the configured issuer into the derived Secret", () => {
-    const tls = settingsOf({ mode: "cert-manager", issuer: { kind: "Issuer", name: "internal-ca" } });
+    const tls = settingsOf({ mode: "cert-manager", issuer: { kind: "Issuer", name: "internal-ca" }, agentsCaConfigMap: "servers-ca" });
     const spec = certificateSpec(tls, serverDnsNames(NAMES));
     expect(spec.secretName).toBe(SERVER_TLS_CERTIFICATE_SECRET);
     expect(spec.issuerRef).toEqual({ group: "cert-manager.io", kind: "Issuer", name: "internal-ca" });
