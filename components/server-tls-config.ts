@@ -126,17 +126,3 @@ export function clientTls(caDir: string, namespace: string, prometheusService: s
     lokiServerName: `${lokiService}.${namespace}.svc`,
   };
 }
-
-/**
- * What a client of one TLS server needs: the CA file to verify against and the name to verify, the Service's
- * `<name>.<namespace>.svc`, which the certificate covers (clients that dial pod IPs send it as the server name).
- */
-export interface ServerTrust {
-  readonly caFile: string;
-  readonly serverName: string;
-}
-
-export function serverTrust(caDir: string, namespace: string, service: string): ServerTrust {
-  if (!/^\/[A-Za-z0-9/._-]+$/.test(caDir)) throw new Error(`tls ca directory ${JSON.stringify(caDir)} must be an absolute path of letters, digits and /._-`);
-  return { caFile: `${caDir}/${TLS_CA_KEY}`, serverName: `${service}.${namespace}.svc` };
-}
