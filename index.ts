@@ -20,9 +20,11 @@ import { PROMETHEUS_RULES_DIR, PROMETHEUS_TLS_DIR, PROMETHEUS_WEB_AUTH_PASSWORD_
 import { PriorityClasses } from "./components/priority-classes";
 import { buildPrometheusConfig, restrictedLabelsFrom } from "./components/prometheus-config";
 import { Promtail } from "./components/promtail";
+import { ServerIngresses } from "./components/server-ingresses";
 import { ServerTls } from "./components/server-tls";
+import { EXPOSED_SERVERS } from "./config/ingress-schema";
 import { clientTls, tlsServerConfig } from "./components/server-tls-config";
-import { SERVICES } from "./components/services";
+import { JAEGER_INGEST, SERVICES } from "./components/services";
 import { WebAuth } from "./components/web-auth";
 import { scrapeLimitsFor } from "./rules/cardinality";
 import { buildRuleFiles } from "./rules/rule-files";
@@ -44,7 +46,8 @@ const serverPriority = priority.servers.metadata.name;
 const agentPriority = priority.agents.metadata.name;
 
 // Prometheus and Alertmanager require basic auth on every request; Prometheus, Grafana and the probes send it.
-// Only with TLS on, so a stack with it off keeps exactly today's resources (no empty component in its state).
+// TLS on Prometheus, Alertmanager, Loki and Jaeger, their clients verifying the CA: only with TLS on, so a stack
+// with it off keeps exactly today's resources (no empty component in its state).
 const serverTls = config.tls.mode === "off" ? undefined : new ServerTls("server-tls", {
   namespace: servers,
   settings: config.tls,
@@ -56,6 +59,9 @@ const serverTls = config.tls.mode === "off" ? undefined : new ServerTls("server-
     alertmanagerHeadless: `${SERVICES.alertmanager.name}-headless`,
     alertmanagerStatefulSet: SERVICES.alertmanager.name,
     alertmanagerReplicas: config.alertmanager.replicas,
+    lokiService: SERVICES.loki.name,
+    jaegerService: SERVICES.jaeger.name,
+    jaegerIngestService: JAEGER_INGEST.name,
   },
 });
 const tlsMount = serverTls?.mount;
@@ -81,7 +87,7 @@ const prometheus = new Prometheus("prometheus", {
     restrictedLabels: restrictedLabelsFrom(HIGH_CARDINALITY_LABELS, HIGH_CARDINALITY_ALLOWED),
     rulesDir: PROMETHEUS_RULES_DIR,
     webAuth: { username: webAuth.mount.username, passwordFile: PROMETHEUS_WEB_AUTH_PASSWORD_FILE },
-    ...(tlsMount ? { tls: clientTls(PROMETHEUS_TLS_DIR, config.serversNamespace, SERVICES.prometheus.name, SERVICES.alertmanager.name) } : {}),
+    ...(tlsMount ? { tls: clientTls(PROMETHEUS_TLS_DIR, config.serversNamespace, SERVICES.prometheus.name, SERVICES.alertmanager.name, SERVICES.loki.name) } : {}),
   }),
   webAuth: webAuth.mount,
   ...(tlsMount ? { tls: tlsMount } : {}),
@@ -112,6 +118,7 @@ const loki = new Loki("loki", {
   storageClass: config.storageClass,
   image: imageFor("loki", config.images),
   protect: config.protectData,
+  ...(tlsMount ? { tls: tlsMount } : {}),
 });
 
 const otelCollector = new OtelCollector("otel-collector", {
@@ -123,6 +130,7 @@ const otelCollector = new OtelCollector("otel-collector", {
   environment: config.environment,
   clusterName: config.clusterName,
   image: imageFor("otelCollector", config.images),
+  ...(tlsMount ? { serverTls: tlsMount } : {}),
 });
 
 const jaeger = new Jaeger("jaeger", {
@@ -132,6 +140,7 @@ const jaeger = new Jaeger("jaeger", {
   storageClass: config.storageClass,
   image: imageFor("jaeger", config.images),
   protect: config.protectData,
+  ...(tlsMount ? { tls: tlsMount } : {}),
 });
 
 new Promtail("promtail", {
@@ -141,6 +150,7 @@ new Promtail("promtail", {
   lokiNamespace: config.serversNamespace,
   clusterName: config.clusterName,
   image: imageFor("promtail", config.images),
+  ...(tlsMount ? { lokiCaConfigMap: config.tls.agentsCaConfigMap } : {}),
 });
 
 const grafana = new Grafana("grafana", {
@@ -183,6 +193,16 @@ if (config.postgres.enabled) {
   });
 }
 
+const exposed = EXPOSED_SERVERS.filter((s) => config.ingress[s].enabled);
+if (exposed.length > 0) {
+  new ServerIngresses("ingress", {
+    namespace: servers,
+    namespaceName: config.serversNamespace,
+    settings: config.ingress,
+    ...(tlsMount ? { backendTlsSecret: tlsMount.secretName } : {}),
+  });
+}
+
 if (config.network.policies) {
   new NetworkPolicies("network", {
     namespaces: [namespaces.servers, namespaces.agents],
@@ -194,6 +214,7 @@ if (config.network.policies) {
       deployed: { dcgmExporter: config.gpu.deployDcgmExporter, redisExporter: config.redis.enabled, postgresExporter: config.postgres.enabled },
       redis: config.redis.enabled ? redisTarget(config.redis.address) : undefined,
       postgres: config.postgres.enabled ? { host: config.postgres.host, port: config.postgres.port } : undefined,
+      ...(exposed.length > 0 ? { ingressController: { namespace: config.ingress.controllerNamespace, exposed } } : {}),
     }),
   });
 }

@@ -143,7 +143,11 @@ export interface DatasourcesArgs {
   /** The mounted CA file Prometheus' certificate is verified against (TLS on; prometheusUrl is then https). */
   readonly prometheusCaFile?: string;
   readonly lokiUrl: string;
+  /** The mounted CA file Loki's certificate is verified against (TLS on; lokiUrl is then https). */
+  readonly lokiCaFile?: string;
   readonly jaegerUrl: string;
+  /** The mounted CA file Jaeger's certificate is verified against (TLS on; jaegerUrl is then https). */
+  readonly jaegerCaFile?: string;
   /** Prometheus' scrape interval: Grafana's lower bound for $__interval and rate windows. */
   readonly scrapeInterval: string;
   /** The platform's PostgreSQL; absent when postgres is disabled. */
@@ -200,13 +204,27 @@ function traceMetricsQueries(): { name: string; query: string }[] {
   ].map((q) => ({ name: q.name, query: escapeDollars(q.query) }));
 }
 
+/** A datasource's CA file checked against its URL: set exactly when the URL is https, an absolute plain path. */
+function checkCaFile(name: "prometheus" | "loki" | "jaeger", url: string, caFile: string | undefined): void {
+  if (caFile !== undefined && !url.startsWith("https://")) {
+    throw new Error(`grafana datasource: ${name}CaFile is set but ${name}Url ${JSON.stringify(url)} is not https`);
+  }
+  if (caFile === undefined && url.startsWith("https://")) {
+    throw new Error(`grafana datasource: ${name}Url ${JSON.stringify(url)} is https but no ${name}CaFile verifies it`);
+  }
+  if (caFile !== undefined && !/^\/[A-Za-z0-9/._-]+$/.test(caFile)) {
+    throw new Error(`grafana datasource: ${name}CaFile ${JSON.stringify(caFile)} must be an absolute path of letters, digits and /._-`);
+  }
+}
+
+/** Grafana verifies the server against the CA read from the file when it provisions the datasource. */
+const caJson = (caFile: string | undefined) => (caFile ? { tlsAuthWithCACert: true } : {});
+const caSecureJson = (caFile: string | undefined): Record<string, string> => (caFile ? { tlsCACert: `$__file{${caFile}}` } : {});
+
 export function buildDatasources(args: DatasourcesArgs): DatasourcesFile {
-  if (args.prometheusCaFile !== undefined && !args.prometheusUrl.startsWith("https://")) {
-    throw new Error(`grafana datasource: prometheusCaFile is set but prometheusUrl ${JSON.stringify(args.prometheusUrl)} is not https`);
-  }
-  if (args.prometheusCaFile !== undefined && !/^\/[A-Za-z0-9/._-]+$/.test(args.prometheusCaFile)) {
-    throw new Error(`grafana datasource: prometheusCaFile ${JSON.stringify(args.prometheusCaFile)} must be an absolute path of letters, digits and /._-`);
-  }
+  checkCaFile("prometheus", args.prometheusUrl, args.prometheusCaFile);
+  checkCaFile("loki", args.lokiUrl, args.lokiCaFile);
+  checkCaFile("jaeger", args.jaegerUrl, args.jaegerCaFile);
   const uid = DATASOURCE_UIDS;
   const traceLink = escapeDollars("${__value.raw}");
   const datasources: Datasource[] = [
@@ -240,7 +258,9 @@ export function buildDatasources(args: DatasourcesArgs): DatasourcesFile {
       url: args.lokiUrl,
       isDefault: false,
       editable: false,
+      ...(args.lokiCaFile ? { secureJsonData: caSecureJson(args.lokiCaFile) } : {}),
       jsonData: {
+        ...caJson(args.lokiCaFile),
         maxLines: 1000,
         derivedFields: [
           // Promtail and the collector's OTLP path both store trace_id as structured metadata, not in the line.
@@ -258,7 +278,9 @@ export function buildDatasources(args: DatasourcesArgs): DatasourcesFile {
       url: args.jaegerUrl,
       isDefault: false,
       editable: false,
+      ...(args.jaegerCaFile ? { secureJsonData: caSecureJson(args.jaegerCaFile) } : {}),
       jsonData: {
+        ...caJson(args.jaegerCaFile),
         tracesToLogsV2: {
           datasourceUid: uid.loki,
           ...TRACE_WINDOW,

@@ -125,7 +125,7 @@ export class Grafana extends pulumi.ComponentResource {
       child,
     );
 
-    const url = (service: ServiceSpec, port: number) => `http://${serviceHost(service, args.serversNamespace)}:${port}`;
+    const url = (service: ServiceSpec, port: number) => `${args.serverTls ? "https" : "http"}://${serviceHost(service, args.serversNamespace)}:${port}`;
     // Config refuses an Ingress without a TLS Secret: behind one, links use https and cookies are Secure.
     const tls = ingress.enabled;
     const configData = {
@@ -142,6 +142,7 @@ export class Grafana extends pulumi.ComponentResource {
           ...(args.serverTls ? { prometheusCaFile: `${GRAFANA_SERVER_TLS_DIR}/${TLS_CA_KEY}` } : {}),
           lokiUrl: url(SERVICES.loki, SERVICES.loki.ports.http.port),
           jaegerUrl: url(SERVICES.jaeger, SERVICES.jaeger.ports.ui.port),
+          ...(args.serverTls ? { lokiCaFile: `${GRAFANA_SERVER_TLS_DIR}/${TLS_CA_KEY}`, jaegerCaFile: `${GRAFANA_SERVER_TLS_DIR}/${TLS_CA_KEY}` } : {}),
           scrapeInterval: args.scrapeInterval,
           ...(args.postgres
             ? {

@@ -19,9 +19,17 @@ const ANY = "0.0.0.0";
 
 export interface JaegerConfigArgs {
   readonly settings: Pick<StackSettings["jaeger"], "spanRetention">;
+  /**
+   * The mounted certificate and key of the servers' TLS Secret (tls.mode not off): the query UI and API, both OTLP
+   * receivers, the seed's gRPC receiver and the health check then speak only TLS. Absent: plaintext. Two endpoints
+   * stay plain: the internal-metrics reader, which has no TLS setting (NetworkPolicies admit only Prometheus to it),
+   * and the query gRPC API, which listens on localhost only.
+   */
+  readonly tls?: { readonly certFile: string; readonly keyFile: string };
 }
 
-type Endpoint = { endpoint: string };
+type ServerTls = { cert_file: string; key_file: string };
+type Endpoint = { endpoint: string; tls?: ServerTls };
 
 export interface JaegerConfig {
   service: {
@@ -56,13 +64,16 @@ export interface JaegerConfig {
   exporters: { jaeger_storage_exporter: { trace_storage: string } };
 }
 
-const at = (port: number): Endpoint => ({ endpoint: `${ANY}:${port}` });
-
 export function buildJaegerConfig(args: JaegerConfigArgs): JaegerConfig {
   const retention = args.settings.spanRetention;
   if (durationSeconds(retention) < 3600) {
     throw new Error(`jaeger span retention ${JSON.stringify(retention)} must be at least 1h`);
   }
+  if (args.tls && (!args.tls.certFile.startsWith("/") || !args.tls.keyFile.startsWith("/"))) {
+    throw new Error(`jaeger tls: got ${JSON.stringify(args.tls)}; expected absolute certificate and key files`);
+  }
+  const tls = args.tls ? { tls: { cert_file: args.tls.certFile, key_file: args.tls.keyFile } } : {};
+  const at = (port: number): Endpoint => ({ endpoint: `${ANY}:${port}`, ...tls });
   const p = SERVICES.jaeger.ports;
   return {
     service: {

@@ -16,6 +16,7 @@ import {
   containerResources,
   httpProbe,
   labels as makeLabels,
+  overHttps,
   restrictedContainerSecurityContext,
   restrictedPodSecurityContext,
   tmpVolume,
@@ -26,8 +27,12 @@ import {
 } from "./kube";
 import { JAEGER_DATA_DIR, buildJaegerConfig, jaegerYaml } from "./jaeger-config";
 import { JAEGER_INGEST, JAEGER_SERVICE_PORTS, PortSpec, SERVICES } from "./services";
+import { ServerTlsMount, serverTlsVolume, serverTlsVolumeMount } from "./server-tls";
+import { TLS_CERT_KEY, TLS_KEY_KEY } from "./server-tls-config";
 
 export const JAEGER_CONFIG_DIR = "/etc/jaeger";
+/** The servers' TLS Secret, its certificate and key (tls.mode not off). */
+export const JAEGER_TLS_DIR = "/etc/jaeger/tls";
 
 export interface JaegerArgs {
   /** PriorityClass of its pods (components/priority-classes.ts). */
@@ -38,6 +43,8 @@ export interface JaegerArgs {
   readonly image: ImageSpec;
   /** Pulumi `protect` on the claim holding the spans and on the Deployment using it. */
   readonly protect: boolean;
+  /** The servers' TLS Secret: its UI, API, receivers and health check speak only TLS. Absent: plaintext. */
+  readonly tls?: ServerTlsMount;
 }
 
 export class Jaeger extends pulumi.ComponentResource {
@@ -54,7 +61,10 @@ export class Jaeger extends pulumi.ComponentResource {
     const ns = args.namespace;
     const child = { parent: this };
 
-    const configData = { "config.yaml": jaegerYaml(buildJaegerConfig({ settings: args.settings })) };
+    const configData = { "config.yaml": jaegerYaml(buildJaegerConfig({
+          settings: args.settings,
+          ...(args.tls ? { tls: { certFile: `${JAEGER_TLS_DIR}/${TLS_CERT_KEY}`, keyFile: `${JAEGER_TLS_DIR}/${TLS_KEY_KEY}` } } : {}),
+        })) };
     const configMap = new k8s.core.v1.ConfigMap(`${name}-config`, { metadata: { name: `${spec.name}-config`, namespace: ns, labels }, data: configData }, child);
 
     const claimSpec = volumeClaimTemplate("data", args.settings.storageSize, args.storageClass).spec;
@@ -64,6 +74,7 @@ export class Jaeger extends pulumi.ComponentResource {
       { ...child, protect: args.protect },
     );
 
+    const probe = args.tls ? overHttps : (p: ReturnType<typeof httpProbe>) => p;
     const servicePort = (p: PortSpec) => ({ name: p.name, port: p.port, targetPort: p.name, protocol: p.protocol ?? "TCP" });
     this.service = new k8s.core.v1.Service(
       `${name}-service`,
@@ -100,16 +111,17 @@ export class Jaeger extends pulumi.ComponentResource {
                   image: args.image.ref,
                   args: ["--config", `${JAEGER_CONFIG_DIR}/config.yaml`],
                   ports: Object.values(ports).map((p: PortSpec) => ({ name: p.name, containerPort: p.port, protocol: p.protocol ?? "TCP" })),
-                  readinessProbe: httpProbe("/status", ports.health.name, { periodSeconds: 10 }),
-                  livenessProbe: httpProbe("/status", ports.health.name, { periodSeconds: 20, failureThreshold: 6 }),
+                  readinessProbe: probe(httpProbe("/status", ports.health.name, { periodSeconds: 10 })),
+                  livenessProbe: probe(httpProbe("/status", ports.health.name, { periodSeconds: 20, failureThreshold: 6 })),
                   // Opening a large Badger store replays its value log; give it minutes before liveness counts.
-                  startupProbe: startupProbe("/status", ports.health.name, 600),
+                  startupProbe: probe(startupProbe("/status", ports.health.name, 600)),
                   resources: containerResources(args.settings.resources, [WRITES_TEMP_FILES.jaeger.sizeLimit]),
                   securityContext: restrictedContainerSecurityContext(),
                   volumeMounts: [
                     { name: "config", mountPath: JAEGER_CONFIG_DIR, readOnly: true },
                     { name: "data", mountPath: JAEGER_DATA_DIR },
                     tmpVolume("jaeger").mount,
+                    ...(args.tls ? [serverTlsVolumeMount(JAEGER_TLS_DIR)] : []),
                   ],
                 },
               ],
@@ -117,6 +129,7 @@ export class Jaeger extends pulumi.ComponentResource {
                 { name: "config", configMap: { name: configMap.metadata.name } },
                 { name: "data", persistentVolumeClaim: { claimName: this.claim.metadata.name } },
                 tmpVolume("jaeger").volume,
+                ...(args.tls ? [serverTlsVolume(args.tls, [TLS_CERT_KEY, TLS_KEY_KEY])] : []),
               ],
             },
           },

@@ -20,6 +20,12 @@ export interface LokiConfigArgs {
   readonly settings: StackSettings["loki"];
   readonly httpPort: number;
   readonly grpcPort: number;
+  /**
+   * The mounted certificate and key of the servers' TLS Secret (tls.mode not off): the HTTP server (pushes, queries,
+   * metrics, probes) then speaks only https. Absent: plain HTTP. gRPC stays plain: in the single binary only Loki
+   * itself dials it, and no NetworkPolicy admits anyone else to it.
+   */
+  readonly tls?: { readonly certFile: string; readonly keyFile: string };
 }
 
 /** Which OTLP resource attributes become stream labels; the rest are structured metadata. */
@@ -29,7 +35,7 @@ export interface OtlpConfig {
 
 export interface LokiConfig {
   auth_enabled: false;
-  server: { http_listen_port: number; grpc_listen_port: number; log_level: string };
+  server: { http_listen_port: number; grpc_listen_port: number; log_level: string; http_tls_config?: { cert_file: string; key_file: string } };
   common: {
     path_prefix: string;
     replication_factor: 1;
@@ -64,10 +70,18 @@ export function buildLokiConfig(args: LokiConfigArgs): LokiConfig {
     throw new Error(`loki ingestion burst ${s.ingestionBurstSizeMB}MB must be at least the rate ${s.ingestionRateMB}MB/s`);
   }
   const dir = (sub: string) => `${LOKI_DATA_DIR}/${sub}`;
+  if (args.tls && (!args.tls.certFile.startsWith("/") || !args.tls.keyFile.startsWith("/"))) {
+    throw new Error(`loki tls: got ${JSON.stringify(args.tls)}; expected absolute certificate and key files`);
+  }
   return {
     // One tenant ("fake"): Promtail and the collector push without X-Scope-OrgID.
     auth_enabled: false,
-    server: { http_listen_port: args.httpPort, grpc_listen_port: args.grpcPort, log_level: "info" },
+    server: {
+      http_listen_port: args.httpPort,
+      grpc_listen_port: args.grpcPort,
+      log_level: "info",
+      ...(args.tls ? { http_tls_config: { cert_file: args.tls.certFile, key_file: args.tls.keyFile } } : {}),
+    },
     common: {
       path_prefix: LOKI_DATA_DIR,
       replication_factor: 1,

@@ -11,6 +11,7 @@ import {
   containerResources,
   httpProbe,
   labels as makeLabels,
+  overHttps,
   restrictedContainerSecurityContext,
   restrictedPodSecurityContext,
   tmpVolume,
@@ -25,8 +26,12 @@ import {
 } from "./kube";
 import { LOKI_DATA_DIR, buildLokiConfig, lokiYaml } from "./loki-config";
 import { SERVICES } from "./services";
+import { ServerTlsMount, serverTlsVolume, serverTlsVolumeMount } from "./server-tls";
+import { TLS_CERT_KEY, TLS_KEY_KEY } from "./server-tls-config";
 
 export const LOKI_CONFIG_DIR = "/etc/loki";
+/** The servers' TLS Secret, its certificate and key (tls.mode not off). */
+export const LOKI_TLS_DIR = "/etc/loki/tls";
 /** Answers as soon as the HTTP server is up, whatever the ring or the WAL replay are doing. */
 export const LOKI_LIVENESS_PATH = "/loki/api/v1/status/buildinfo";
 /** A WAL replay of a full ingester volume; past this the pod is restarted. */
@@ -41,6 +46,8 @@ export interface LokiArgs {
   readonly image: ImageSpec;
   /** Pulumi `protect` on the StatefulSet and on the claims holding its data. */
   readonly protect: boolean;
+  /** The servers' TLS Secret: the HTTP server speaks only https. Absent: plain HTTP. */
+  readonly tls?: ServerTlsMount;
 }
 
 export class Loki extends pulumi.ComponentResource {
@@ -56,13 +63,19 @@ export class Loki extends pulumi.ComponentResource {
     const ns = args.namespace;
     const child = { parent: this };
 
-    const configData = { "loki.yaml": lokiYaml(buildLokiConfig({ settings: args.settings, httpPort: http.port, grpcPort: grpc.port })) };
+    const configData = { "loki.yaml": lokiYaml(buildLokiConfig({
+          settings: args.settings,
+          httpPort: http.port,
+          grpcPort: grpc.port,
+          ...(args.tls ? { tls: { certFile: `${LOKI_TLS_DIR}/${TLS_CERT_KEY}`, keyFile: `${LOKI_TLS_DIR}/${TLS_KEY_KEY}` } } : {}),
+        })) };
     const configMap = new k8s.core.v1.ConfigMap(`${name}-config`, { metadata: { name: `${spec.name}-config`, namespace: ns, labels }, data: configData }, child);
 
     const { service, headlessName } = statefulServices(name, { appName: spec.name, namespace: ns, labels, selector, ports: [http, grpc] }, child);
     this.service = service;
 
     const replicas = 1;
+    const probe = args.tls ? overHttps : (p: ReturnType<typeof httpProbe>) => p;
     const claims = statefulClaims(
       name,
       { statefulSetName: spec.name, namespace: ns, labels, replicas, size: args.settings.storageSize, storageClass: args.storageClass },
@@ -97,19 +110,24 @@ export class Loki extends pulumi.ComponentResource {
                   // /ready is 503 while the ring settles and while the ingester replays its WAL after a crash, which on a
                   // full volume takes many minutes: the startup probe waits for it, and liveness only asks whether
                   // the process still serves HTTP, so a long replay is never killed and restarted from the beginning.
-                  startupProbe: startupProbe("/ready", http.name, LOKI_MAX_STARTUP_SECONDS),
-                  readinessProbe: httpProbe("/ready", http.name, { periodSeconds: 10, failureThreshold: 6 }),
-                  livenessProbe: httpProbe(LOKI_LIVENESS_PATH, http.name, { periodSeconds: 20, failureThreshold: 6 }),
+                  startupProbe: probe(startupProbe("/ready", http.name, LOKI_MAX_STARTUP_SECONDS)),
+                  readinessProbe: probe(httpProbe("/ready", http.name, { periodSeconds: 10, failureThreshold: 6 })),
+                  livenessProbe: probe(httpProbe(LOKI_LIVENESS_PATH, http.name, { periodSeconds: 20, failureThreshold: 6 })),
                   resources: containerResources(args.settings.resources, [WRITES_TEMP_FILES.loki.sizeLimit]),
                   securityContext: restrictedContainerSecurityContext(),
                   volumeMounts: [
                     { name: "config", mountPath: LOKI_CONFIG_DIR, readOnly: true },
                     { name: "data", mountPath: LOKI_DATA_DIR },
                     tmpVolume("loki").mount,
+                    ...(args.tls ? [serverTlsVolumeMount(LOKI_TLS_DIR)] : []),
                   ],
                 },
               ],
-              volumes: [{ name: "config", configMap: { name: configMap.metadata.name } }, tmpVolume("loki").volume],
+              volumes: [
+                { name: "config", configMap: { name: configMap.metadata.name } },
+                tmpVolume("loki").volume,
+                ...(args.tls ? [serverTlsVolume(args.tls, [TLS_CERT_KEY, TLS_KEY_KEY])] : []),
+              ],
             },
           },
           volumeClaimTemplates: [volumeClaimTemplate(DATA_CLAIM, args.settings.storageSize, args.storageClass)],

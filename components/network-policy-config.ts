@@ -5,6 +5,8 @@
  * Kubelet probes come from the node and are not subject to these policies in the common network plugins.
  */
 import { selectorLabels } from "./kube/labels";
+import type { ExposedServer } from "../config/ingress-schema";
+import { EXPOSED_PORTS } from "./server-ingress-config";
 import { PortSpec, SERVICES, ServiceKey, ServiceSpec } from "./services";
 
 const NS_LABEL = "kubernetes.io/metadata.name";
@@ -21,6 +23,8 @@ export interface NetworkPolicyArgs {
   /** The platform's Redis and PostgreSQL, as `host:port`; an in-cluster `<svc>.<ns>.svc` host is reached by namespace. */
   readonly redis?: { readonly host: string; readonly port: number };
   readonly postgres?: { readonly host: string; readonly port: number };
+  /** The ingress controller's namespace and the servers it exposes (config/ingress-schema.ts): admitted to their ports only. */
+  readonly ingressController?: { readonly namespace: string; readonly exposed: readonly ExposedServer[] };
 }
 
 export interface NetworkPolicyPort {
@@ -135,6 +139,11 @@ export function buildNetworkPolicies(a: NetworkPolicyArgs): NetworkPolicySpecDat
   const dns: NetworkPolicyRule = { ports: [{ port: 53, protocol: "UDP" }, { port: 53, protocol: "TCP" }] };
   const p = SERVICES;
   const out: NetworkPolicySpecData[] = [];
+  // An exposed server admits its ingress controller, on the exposed port only.
+  const ic = a.ingressController;
+  if (ic && ic.namespace === "") throw new Error(`ingress.controllerNamespace: got ""; expected the ingress controller's namespace for ${ic.exposed.join(", ")}`);
+  const viaIngress = (server: ExposedServer): NetworkPolicyRule[] =>
+    ic?.exposed.includes(server) ? [{ peers: [inNamespace(ic.namespace)], ports: [{ port: EXPOSED_PORTS[server].port, protocol: "TCP" }] }] : [];
 
   for (const namespace of [S, A]) {
     out.push(policy("default-deny", namespace, undefined, [], []));
@@ -149,6 +158,7 @@ export function buildNetworkPolicies(a: NetworkPolicyArgs): NetworkPolicySpecDat
       own("prometheus"),
       [
         { peers: [at("grafana", S), at("prometheus", S)], ports: [portOf(p.prometheus.ports.http)] },
+        ...viaIngress("prometheus"),
       ],
       // Its targets are any pod of any namespace (annotated pods, the platform's services), on their own ports.
       [{ peers: [ANY_POD] }, apiServer],
@@ -160,6 +170,7 @@ export function buildNetworkPolicies(a: NetworkPolicyArgs): NetworkPolicySpecDat
       [
         { peers: [at("prometheus", S)], ports: [portOf(p.alertmanager.ports.http)] },
         { peers: [at("alertmanager", S)], ports: [portOf(p.alertmanager.ports.clusterTcp), portOf(p.alertmanager.ports.clusterUdp)] },
+        ...viaIngress("alertmanager"),
       ],
       [
         { peers: [at("alertmanager", S)], ports: [portOf(p.alertmanager.ports.clusterTcp), portOf(p.alertmanager.ports.clusterUdp)] },
@@ -182,6 +193,7 @@ export function buildNetworkPolicies(a: NetworkPolicyArgs): NetworkPolicySpecDat
         { peers: [at("otelCollector", S)], ports: [portOf(p.jaeger.ports.otlpGrpc), portOf(p.jaeger.ports.grpc)] },
         { peers: [at("grafana", S)], ports: [portOf(p.jaeger.ports.ui)] },
         scrape("jaeger", S),
+        ...viaIngress("jaeger"),
       ],
       undefined,
     ),

@@ -85,6 +85,11 @@ export interface OtelCollectorConfigArgs {
   readonly clusterName: string;
   /** Namespace of Jaeger and Loki (the servers namespace). */
   readonly serversNamespace: string;
+  /**
+   * The mounted CA file of the servers' TLS Secret (tls.mode not off): the exporters to Jaeger and Loki use TLS and
+   * verify the Services' names (the endpoints' hosts) against it. Absent: plaintext.
+   */
+  readonly serverCaFile?: string;
 }
 
 type Endpoint = { endpoint: string };
@@ -169,6 +174,8 @@ export function buildOtelCollectorConfig(args: OtelCollectorConfigArgs): OtelCol
   const p = SERVICES.otelCollector.ports;
   const jaeger = SERVICES.jaeger;
   const loki = SERVICES.loki;
+  const caFile = args.serverCaFile;
+  if (caFile !== undefined && !/^\/[A-Za-z0-9/._-]+$/.test(caFile)) throw new Error(`collector serverCaFile ${JSON.stringify(caFile)} must be an absolute path of letters, digits and /._-`);
   const shared = COLLECTOR_PROCESSORS.slice(0, -1);
   const processors = [...COLLECTOR_PROCESSORS];
   const persistent = s.queue === "persistent";
@@ -247,16 +254,17 @@ export function buildOtelCollectorConfig(args: OtelCollectorConfigArgs): OtelCol
       batch: { timeout: s.batchTimeout, send_batch_size: s.batchSize, send_batch_max_size: 2 * s.batchSize },
     },
     exporters: {
-      // In-cluster plaintext: the OTLP gRPC exporter insists on TLS unless told otherwise.
+      // Without TLS, in-cluster plaintext: the OTLP gRPC exporter insists on TLS unless told otherwise.
       [COLLECTOR_EXPORTERS.traces]: {
         endpoint: `${serviceHost(JAEGER_INGEST, args.serversNamespace)}:${jaeger.ports.otlpGrpc.port}`,
-        tls: { insecure: true },
+        tls: caFile ? { ca_file: caFile } : { insecure: true },
         retry_on_failure: EXPORTER_RETRY,
         sending_queue: queue,
       },
       // The base URL: the exporter appends /v1/logs.
       [COLLECTOR_EXPORTERS.logs]: {
-        endpoint: `http://${serviceHost(loki, args.serversNamespace)}:${loki.ports.http.port}/otlp`,
+        endpoint: `${caFile ? "https" : "http"}://${serviceHost(loki, args.serversNamespace)}:${loki.ports.http.port}/otlp`,
+        ...(caFile ? { tls: { ca_file: caFile } } : {}),
         retry_on_failure: EXPORTER_RETRY,
         sending_queue: queue,
       },

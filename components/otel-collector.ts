@@ -22,8 +22,12 @@ import {
 } from "./kube";
 import { COLLECTOR_QUEUE_DIR, buildOtelCollectorConfig, goMemLimit, otelCollectorYaml } from "./otel-collector-config";
 import { PortSpec, SERVICES } from "./services";
+import { ServerTlsMount, serverTlsVolume, serverTlsVolumeMount } from "./server-tls";
+import { TLS_CA_KEY } from "./server-tls-config";
 
 export const OTEL_COLLECTOR_CONFIG_DIR = "/etc/otelcol-contrib";
+/** The servers' TLS Secret, its ca.crt only (tls.mode not off): Jaeger's and Loki's certificates are verified against it. */
+export const OTEL_COLLECTOR_SERVER_TLS_DIR = "/etc/otelcol-contrib/server-tls";
 
 /**
  * What k8s_attributes reads: pods (name, node, owner), namespaces, and replica sets, whose owner gives
@@ -46,6 +50,8 @@ export interface OtelCollectorArgs {
   readonly environment: string;
   readonly clusterName: string;
   readonly image: ImageSpec;
+  /** The servers' TLS Secret (its ca.crt): the exporters to Jaeger and Loki use TLS. Absent: plaintext. */
+  readonly serverTls?: ServerTlsMount;
 }
 
 /** Service and container ports of every entry of the port table, UDP ones included. */
@@ -75,6 +81,7 @@ export class OtelCollector extends pulumi.ComponentResource {
           environment: args.environment,
           clusterName: args.clusterName,
           serversNamespace: args.namespaceName,
+          ...(args.serverTls ? { serverCaFile: `${OTEL_COLLECTOR_SERVER_TLS_DIR}/${TLS_CA_KEY}` } : {}),
         }),
       ),
     };
@@ -131,10 +138,18 @@ export class OtelCollector extends pulumi.ComponentResource {
                   livenessProbe: httpProbe("/", ports.health.name, { initialDelaySeconds: 10, periodSeconds: 15, failureThreshold: 4 }),
                   resources: containerResources(args.settings.resources, persistent ? [args.settings.queueStorageSize] : []),
                   securityContext: restrictedContainerSecurityContext(),
-                  volumeMounts: [{ name: "config", mountPath: OTEL_COLLECTOR_CONFIG_DIR, readOnly: true }, ...queueMount],
+                  volumeMounts: [
+                    { name: "config", mountPath: OTEL_COLLECTOR_CONFIG_DIR, readOnly: true },
+                    ...queueMount,
+                    ...(args.serverTls ? [serverTlsVolumeMount(OTEL_COLLECTOR_SERVER_TLS_DIR)] : []),
+                  ],
                 },
               ],
-              volumes: [{ name: "config", configMap: { name: configMap.metadata.name } }, ...queueVolume],
+              volumes: [
+                { name: "config", configMap: { name: configMap.metadata.name } },
+                ...queueVolume,
+                ...(args.serverTls ? [serverTlsVolume(args.serverTls, [TLS_CA_KEY])] : []),
+              ],
             },
           },
         },

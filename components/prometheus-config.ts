@@ -110,10 +110,10 @@ export interface PrometheusConfigArgs {
    */
   readonly webAuth: { readonly username: string; readonly passwordFile: string };
   /**
-   * TLS on Prometheus' and Alertmanager's servers: the mounted CA file and the names to verify (components/server-tls-config.ts).
+   * TLS on the servers (Prometheus, Alertmanager, Loki; Jaeger's metrics reader has no TLS): the mounted CA file and the names to verify (components/server-tls-config.ts).
    * Absent: plain HTTP.
    */
-  readonly tls?: { readonly caFile: string; readonly prometheusServerName: string; readonly alertmanagerServerName: string };
+  readonly tls?: { readonly caFile: string; readonly prometheusServerName: string; readonly alertmanagerServerName: string; readonly lokiServerName: string };
 }
 
 /** Job names of the stack's own components, scraped as pods of their workloads. */
@@ -296,8 +296,8 @@ export function buildPrometheusConfig(args: PrometheusConfigArgs): PrometheusCon
   });
 
   const basicAuth: BasicAuth = { username: args.webAuth.username, password_file: args.webAuth.passwordFile };
-  if (args.tls && (!args.tls.caFile.startsWith("/") || args.tls.prometheusServerName === "" || args.tls.alertmanagerServerName === "")) {
-    throw new Error(`prometheus tls: got ${JSON.stringify(args.tls)}; expected an absolute ca file and both server names`);
+  if (args.tls && (!args.tls.caFile.startsWith("/") || args.tls.prometheusServerName === "" || args.tls.alertmanagerServerName === "" || args.tls.lokiServerName === "")) {
+    throw new Error(`prometheus tls: got ${JSON.stringify(args.tls)}; expected an absolute ca file and every server name`);
   }
   // How Prometheus calls a server of the stack: basic auth, and with TLS on, https verified against the CA. Pods are
   // reached by IP, which no certificate names: the Service's name, which the certificate covers, is verified instead.
@@ -306,6 +306,11 @@ export function buildPrometheusConfig(args: PrometheusConfigArgs): PrometheusCon
   for (const job of SELF_JOBS) {
     const spec = SELF_SERVICES[job];
     const scrape = podsJob(job, ns(spec), byAppName(spec.name), spec.ports[spec.metrics.port as keyof typeof spec.ports].name, spec.metrics.path, args);
+    if (job === "loki" && args.tls) {
+      // No basic auth on Loki (the NetworkPolicies guard it), but its HTTP server, metrics included, is TLS.
+      jobs.push({ ...scrape, scheme: "https", tls_config: { ca_file: args.tls.caFile, server_name: args.tls.lokiServerName } });
+      continue;
+    }
     if (!AUTHENTICATED_JOBS.includes(job)) {
       jobs.push(scrape);
       continue;

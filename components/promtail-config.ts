@@ -31,6 +31,11 @@ export interface PromtailConfigArgs {
   readonly lokiPushUrl: string;
   readonly httpPort: number;
   readonly clusterName: string;
+  /**
+   * The mounted CA file Loki's certificate is verified against (tls.mode not off; lokiPushUrl is then https, and its
+   * host is the name verified). Absent: plain HTTP.
+   */
+  readonly lokiCaFile?: string;
 }
 
 export type PipelineStage =
@@ -71,6 +76,11 @@ export function pipelineStages(maxAge: string): PipelineStage[] {
 }
 
 export function buildPromtailConfig(args: PromtailConfigArgs) {
+  const https = args.lokiPushUrl.startsWith("https://");
+  if (args.lokiCaFile !== undefined && (!https || !/^\/[A-Za-z0-9/._-]+$/.test(args.lokiCaFile))) {
+    throw new Error(`promtail: lokiCaFile ${JSON.stringify(args.lokiCaFile)} needs an absolute path and an https lokiPushUrl, got ${JSON.stringify(args.lokiPushUrl)}`);
+  }
+  if (https && args.lokiCaFile === undefined) throw new Error(`promtail: lokiPushUrl ${JSON.stringify(args.lokiPushUrl)} is https but no lokiCaFile verifies it`);
   return {
     server: { http_listen_port: args.httpPort, grpc_listen_port: 0, log_level: "info" },
     // On a hostPath, so a restarted pod resumes where it stopped instead of re-sending or skipping logs.
@@ -78,6 +88,7 @@ export function buildPromtailConfig(args: PromtailConfigArgs) {
     clients: [
       {
         url: args.lokiPushUrl,
+        ...(args.lokiCaFile ? { tls_config: { ca_file: args.lokiCaFile } } : {}),
         external_labels: { cluster: args.clusterName },
         // Retry for about five minutes (Loki restart, rate limit) before dropping a batch.
         backoff_config: { min_period: "500ms", max_period: "30s", max_retries: 15 },

@@ -11,8 +11,11 @@ import { AGENTS_POD_SECURITY } from "./namespaces";
 import { LOKI_MAX_SAMPLE_AGE } from "./loki-config";
 import { POD_LOGS_DIR, PROMTAIL_POSITIONS_DIR, buildPromtailConfig, promtailYaml } from "./promtail-config";
 import { SERVICES, serviceHost } from "./services";
+import { SERVER_TLS_VOLUME, TLS_CA_KEY } from "./server-tls-config";
 
 export const PROMTAIL_CONFIG_DIR = "/etc/promtail";
+/** The CA of the servers' certificate (tls.mode not off), from a ConfigMap in the agents namespace. */
+export const PROMTAIL_SERVER_CA_DIR = "/etc/promtail/server-ca";
 
 /** Discovery of pods is all Promtail asks of the API server. */
 export const PROMTAIL_RULES: k8s.types.input.rbac.v1.PolicyRule[] = [{ apiGroups: [""], resources: ["pods"], verbs: ["get", "list", "watch"] }];
@@ -26,6 +29,11 @@ export interface PromtailArgs {
   readonly lokiNamespace: string;
   readonly clusterName: string;
   readonly image: ImageSpec;
+  /**
+   * A ConfigMap in the agents namespace whose key ca.crt is the CA of the servers' certificate (tls.agentsCaConfigMap):
+   * Promtail pushes to Loki over https and verifies it. Absent: plain HTTP.
+   */
+  readonly lokiCaConfigMap?: string;
 }
 
 export class Promtail extends pulumi.ComponentResource {
@@ -43,10 +51,12 @@ export class Promtail extends pulumi.ComponentResource {
     const serviceAccount = clusterReader(name, "discovery", { namespace: ns, namespaceName: args.namespaceName, appName: spec.name, labels, rules: PROMTAIL_RULES }, child);
 
     const loki = SERVICES.loki;
+    const caMap = args.lokiCaConfigMap;
     const configData = {
       "promtail.yaml": promtailYaml(
         buildPromtailConfig({
-          lokiPushUrl: `http://${serviceHost(loki, args.lokiNamespace)}:${loki.ports.http.port}/loki/api/v1/push`,
+          lokiPushUrl: `${caMap ? "https" : "http"}://${serviceHost(loki, args.lokiNamespace)}:${loki.ports.http.port}/loki/api/v1/push`,
+          ...(caMap ? { lokiCaFile: `${PROMTAIL_SERVER_CA_DIR}/${TLS_CA_KEY}` } : {}),
           httpPort: http.port,
           clusterName: args.clusterName,
           maxAge: LOKI_MAX_SAMPLE_AGE,
@@ -88,6 +98,7 @@ export class Promtail extends pulumi.ComponentResource {
             { name: "config", mountPath: PROMTAIL_CONFIG_DIR, readOnly: true },
             { name: "pod-logs", mountPath: POD_LOGS_DIR, readOnly: true },
             { name: "positions", mountPath: PROMTAIL_POSITIONS_DIR },
+            ...(caMap ? [{ name: SERVER_TLS_VOLUME, mountPath: PROMTAIL_SERVER_CA_DIR, readOnly: true }] : []),
           ],
         },
       ],
@@ -95,6 +106,8 @@ export class Promtail extends pulumi.ComponentResource {
         { name: "config", configMap: { name: configMap.metadata.name } },
         { name: "pod-logs", hostPath: { path: POD_LOGS_DIR, type: "Directory" } },
         { name: "positions", hostPath: { path: PROMTAIL_POSITIONS_DIR, type: "DirectoryOrCreate" } },
+        // Only the CA: the servers' key never leaves their namespace.
+        ...(caMap ? [{ name: SERVER_TLS_VOLUME, configMap: { name: caMap, items: [{ key: TLS_CA_KEY, path: TLS_CA_KEY }] } }] : []),
       ],
     };
     this.daemonSet = new k8s.apps.v1.DaemonSet(

@@ -1,5 +1,5 @@
 /**
- * Optional TLS on Prometheus' and Alertmanager's HTTP servers, as pure functions: the Secret the servers read their
+ * Optional TLS on the servers' HTTP endpoints (Prometheus, Alertmanager, Loki, Jaeger), as pure functions: the Secret the servers read their
  * certificate from (given in config, or issued by cert-manager under a derived name), the DNS names the certificate
  * must cover, the cert-manager Certificate's spec, the web config's `tls_server_config`, and what each client needs to
  * verify the servers against the Secret's ca.crt.
@@ -61,16 +61,21 @@ export interface ServerNamesArgs {
   readonly alertmanagerHeadless: string;
   readonly alertmanagerStatefulSet: string;
   readonly alertmanagerReplicas: number;
+  /** Loki's Service (Grafana, Promtail, the collector and Prometheus verify this name). */
+  readonly lokiService: string;
+  /** Jaeger's query Service and its OTLP ingest Service (components/services.ts JAEGER_INGEST). */
+  readonly jaegerService: string;
+  readonly jaegerIngestService: string;
 }
 
 const DNS_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
-/** The names the certificate covers: both Services (short and with the cluster domain) and every Alertmanager pod. */
+/** The names the certificate covers: every server's Service (short and with the cluster domain) and every Alertmanager pod. */
 export function serverDnsNames(a: ServerNamesArgs): string[] {
   if (!Number.isInteger(a.alertmanagerReplicas) || a.alertmanagerReplicas < 1) throw new Error(`alertmanager replicas must be a positive integer, got ${a.alertmanagerReplicas}`);
   const svc = (name: string) => [`${name}.${a.namespace}.svc`, `${name}.${a.namespace}.svc.${a.clusterDomain}`];
   const pods = Array.from({ length: a.alertmanagerReplicas }, (_, i) => `${a.alertmanagerStatefulSet}-${i}.${a.alertmanagerHeadless}.${a.namespace}.svc`);
-  const names = [...svc(a.prometheusService), ...svc(a.alertmanagerService), ...pods];
+  const names = [...svc(a.prometheusService), ...svc(a.alertmanagerService), ...pods, ...[a.lokiService, a.jaegerService, a.jaegerIngestService].flatMap(svc)];
   for (const n of names) if (!DNS_NAME.test(n) || n.length > 253) throw new Error(`certificate DNS name ${JSON.stringify(n)} is not a valid DNS name`);
   return names;
 }
@@ -109,12 +114,15 @@ export interface ClientTls {
   readonly caFile: string;
   readonly prometheusServerName: string;
   readonly alertmanagerServerName: string;
+  /** Loki's Service name: its metrics are on its HTTP server, which is TLS too. */
+  readonly lokiServerName: string;
 }
 
-export function clientTls(caDir: string, namespace: string, prometheusService: string, alertmanagerService: string): ClientTls {
+export function clientTls(caDir: string, namespace: string, prometheusService: string, alertmanagerService: string, lokiService: string): ClientTls {
   return {
     caFile: `${caDir}/${TLS_CA_KEY}`,
     prometheusServerName: `${prometheusService}.${namespace}.svc`,
     alertmanagerServerName: `${alertmanagerService}.${namespace}.svc`,
+    lokiServerName: `${lokiService}.${namespace}.svc`,
   };
 }

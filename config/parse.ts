@@ -3,6 +3,7 @@
  * Every problem is collected; nothing is returned unless the whole config is valid.
  */
 import { Field, Problem, durationSeconds, quantityValue, readField, unknownKeyProblem } from "./fields";
+import { ingressProblems } from "./ingress-schema";
 import {
   CONFIG_NAMESPACE,
   SECRET_KEYS,
@@ -151,12 +152,22 @@ function crossChecks(c: StackSettings & SecretValues, problems: Problem[]): void
   if (c.tls.mode === "cert-manager" && c.tls.issuer.name === "") {
     problems.push({ key: key("tls.issuer.name"), message: `got ""; expected the name of a cert-manager ${c.tls.issuer.kind} when tls.mode is "cert-manager"` });
   }
+  if (c.tls.mode !== "off" && c.tls.agentsCaConfigMap === "") {
+    problems.push({
+      key: key("tls.agentsCaConfigMap"),
+      message: `got ""; expected the name of a ConfigMap in agentsNamespace (${c.agentsNamespace}) whose key ca.crt is the servers' CA when tls.mode is ${JSON.stringify(c.tls.mode)}: Promtail pushes to Loki over https and must verify it`,
+    });
+  }
+  if (c.tls.mode === "off" && c.tls.agentsCaConfigMap !== "") {
+    problems.push({ key: key("tls.agentsCaConfigMap"), message: `got ${JSON.stringify(c.tls.agentsCaConfigMap)}; expected "" when tls.mode is "off" (nothing reads it)` });
+  }
   if (c.tls.mode !== "secret" && c.tls.secretName !== "") {
     problems.push({
       key: key("tls.secretName"),
       message: `got ${JSON.stringify(c.tls.secretName)}; expected "" when tls.mode is ${JSON.stringify(c.tls.mode)} (only mode "secret" reads it; cert-manager's Secret name is derived)`,
     });
   }
+  problems.push(...ingressProblems(c.ingress, c.network.policies, `${CONFIG_NAMESPACE}:`));
   const aliasIndex = c.otelCollector.platformNamespaces.indexOf(c.serversNamespace);
   if (aliasIndex >= 0) {
     problems.push({

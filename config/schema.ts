@@ -20,6 +20,7 @@ import {
   secret,
   string,
 } from "./fields";
+import { ingressField } from "./ingress-schema";
 
 /** The Pulumi config namespace, which is also the Pulumi project name. */
 export const CONFIG_NAMESPACE = "observability";
@@ -254,20 +255,24 @@ export const networkField = object(
   },
 );
 
-/** TLS on Prometheus' and Alertmanager's HTTP servers: off, a given kubernetes.io/tls Secret, or one cert-manager issues. */
+/** TLS on the servers (Prometheus, Alertmanager, Loki, Jaeger): off, a given kubernetes.io/tls Secret, or one cert-manager issues. */
 export const TLS_MODES = ["off", "secret", "cert-manager"] as const;
 export type TlsMode = (typeof TLS_MODES)[number];
 export const TLS_ISSUER_KINDS = ["Issuer", "ClusterIssuer"] as const;
 
 export const tlsField = object(
-  { description: "TLS on Prometheus' and Alertmanager's HTTP servers; their clients (Prometheus, Grafana, the probes) switch to https and verify against the Secret's ca.crt" },
+  {
+    description:
+      "TLS on Prometheus', Alertmanager's and Loki's HTTP servers and on Jaeger's UI, API and receivers; their clients (Prometheus, Grafana, Promtail, the collector, the probes) switch to https and verify against the Secret's ca.crt",
+  },
   {
     mode: oneOf(TLS_MODES, {
       description: "off (plain HTTP), secret (the kubernetes.io/tls Secret tls.secretName) or cert-manager (a Certificate issued by tls.issuer)",
       default: "off",
     }),
     secretName: dnsSubdomain({
-      description: "a kubernetes.io/tls Secret in the servers namespace holding tls.crt, tls.key and ca.crt (required with mode secret)",
+      description:
+        "a kubernetes.io/tls Secret in the servers namespace holding tls.crt, tls.key and ca.crt (required with mode secret); the certificate must name the Services prometheus, alertmanager, loki, jaeger and jaeger-ingest (`<name>.<serversNamespace>.svc`) and each alertmanager pod",
       default: "",
       allowEmpty: true,
     }),
@@ -278,6 +283,12 @@ export const tlsField = object(
         name: dnsSubdomain({ description: "the issuer's name (required with mode cert-manager)", default: "", allowEmpty: true }),
       },
     ),
+    agentsCaConfigMap: dnsSubdomain({
+      description:
+        "a ConfigMap in the agents namespace whose key ca.crt is the CA of the servers' certificate (required unless mode is off): Promtail verifies Loki against it, and the servers' Secret stays in its own namespace",
+      default: "",
+      allowEmpty: true,
+    }),
   },
 );
 
@@ -373,6 +384,7 @@ export const stackSchema = {
   network: networkField,
   slack: slackField,
   tls: tlsField,
+  ingress: ingressField,
   slackBotToken: secret({
     description: "bot token of the Slack app that posts the alerts (secret; slack.mode bot-token)",
     required: false,

@@ -29,6 +29,15 @@ export function httpProbe(path: string, port: number | string, t: ProbeTiming = 
   return { httpGet: { path, port }, ...timing(t) };
 }
 
+/**
+ * The same probe over https (a server whose TLS is on). The kubelet does not verify the certificate, which names the
+ * Services and not the pod's IP; the probe checks that the server answers over TLS.
+ */
+export function overHttps(probe: Probe): Probe {
+  if (!probe.httpGet) throw new Error("overHttps takes an httpGet probe");
+  return { ...probe, httpGet: { ...probe.httpGet, scheme: "HTTPS" } };
+}
+
 /** A TCP probe, for servers without an HTTP health endpoint. */
 export function tcpProbe(port: number | string, t: ProbeTiming = {}): Probe {
   return { tcpSocket: { port }, ...timing(t) };

@@ -53,7 +53,7 @@ function start(name: Server, binary: string, args: string[]): void {
 }
 
 beforeAll(async () => {
-  stack = await runStack("dev", { "observability:tls": JSON.stringify({ mode: "secret", secretName: "servers-tls" }) });
+  stack = await runStack("dev", { "observability:tls": JSON.stringify({ mode: "secret", secretName: "servers-tls", agentsCaConfigMap: "servers-ca" }) });
   dir = mkdtempSync(path.join(tmpdir(), "e2e-tls-"));
   const secret = secretStringData(stack.recorded)["web-auth"];
   authorization = secret[WEB_AUTH_AUTHORIZATION_KEY];

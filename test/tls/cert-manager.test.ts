@@ -8,7 +8,7 @@ import { tlsTraces } from "../support/tls-traces";
 
 let stack: StackRun;
 beforeAll(async () => {
-  stack = await runStack("prod", { "observability:tls": JSON.stringify({ mode: "cert-manager", issuer: { kind: "ClusterIssuer", name: "internal-ca" } }) });
+  stack = await runStack("prod", { "observability:tls": JSON.stringify({ mode: "cert-manager", issuer: { kind: "ClusterIssuer", name: "internal-ca" }, agentsCaConfigMap: "servers-ca" }) });
 });
 
 const podSpec = (kind: string, name: string) => find(stack.manifests, kind, name).spec.template.spec;
@@ -17,7 +17,7 @@ const tlsVolume = (kind: string, name: string) => podSpec(kind, name).volumes.fi
 const tlsMount = (kind: string, name: string) => container(kind, name).volumeMounts.find((m: { name: string }) => m.name === "server-tls");
 
 describe("the Certificate", () => {
-  it("is a cert-manager.io/v1 Certificate for both Services and each of prod's three Alertmanager pods, issued into the derived Secret", () => {
+  it("is a cert-manager.io/v1 Certificate for every server's Service and each of prod's three Alertmanager pods, issued into the derived Secret", () => {
     const cert = find(stack.manifests, "Certificate", "observability-servers");
     expect(cert.apiVersion).toBe("cert-manager.io/v1");
     expect(cert.metadata.namespace).toBe("observability");
@@ -32,6 +32,12 @@ describe("the Certificate", () => {
         "alertmanager-0.alertmanager-headless.observability.svc",
         "alertmanager-1.alertmanager-headless.observability.svc",
         "alertmanager-2.alertmanager-headless.observability.svc",
+        "loki.observability.svc",
+        "loki.observability.svc.cluster.local",
+        "jaeger.observability.svc",
+        "jaeger.observability.svc.cluster.local",
+        "jaeger-ingest.observability.svc",
+        "jaeger-ingest.observability.svc.cluster.local",
       ],
     });
     expect(find(stack.manifests, "StatefulSet", "alertmanager").spec.replicas).toBe(3);
@@ -65,13 +71,14 @@ describe("the servers", () => {
 });
 
 describe("the clients", () => {
-  it("Prometheus alerts and scrapes both servers over https, verifying the Service names against the mounted ca.crt", () => {
+  it("Prometheus alerts and scrapes Prometheus, Alertmanager and Loki over https, verifying the Service names against the mounted ca.crt", () => {
     const prom = load(find(stack.manifests, "ConfigMap", "prometheus-config").data["prometheus.yml"]) as Record<string, any>;
     expect(prom.alerting.alertmanagers[0]).toMatchObject({ scheme: "https", tls_config: { ca_file: "/etc/prometheus/tls/ca.crt", server_name: "alertmanager.observability.svc" } });
     const tlsJobs = prom.scrape_configs.filter((j: any) => j.tls_config).map((j: any) => [j.job_name, j.scheme, j.tls_config.server_name]);
     expect(tlsJobs).toEqual([
       ["prometheus", "https", "prometheus.observability.svc"],
       ["alertmanager", "https", "alertmanager.observability.svc"],
+      ["loki", "https", "loki.observability.svc"],
     ]);
   });
 

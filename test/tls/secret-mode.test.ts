@@ -14,7 +14,7 @@ import { requireTool, runTool } from "../support/tools";
 let stack: StackRun;
 let dir: string;
 beforeAll(async () => {
-  stack = await runStack("dev", { "observability:tls": JSON.stringify({ mode: "secret", secretName: "my-servers-tls" }) });
+  stack = await runStack("dev", { "observability:tls": JSON.stringify({ mode: "secret", secretName: "my-servers-tls", agentsCaConfigMap: "my-servers-ca" }) });
   dir = mkdtempSync(path.join(tmpdir(), "tls-secret-mode-"));
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -38,7 +38,7 @@ const settingsOf = (tls: unknown) => parseStackConfig({ "observability:slackBotT
 
 describe("tls config", () => {
   it("is off by default, and both stack files keep it off", () => {
-    expect(parseStackConfig({ "observability:slackBotToken": BOT_TOKEN }).settings.tls).toEqual({ mode: "off", secretName: "", issuer: { kind: "ClusterIssuer", name: "" } });
+    expect(parseStackConfig({ "observability:slackBotToken": BOT_TOKEN }).settings.tls).toEqual({ mode: "off", secretName: "", issuer: { kind: "ClusterIssuer", name: "" }, agentsCaConfigMap: "" });
     for (const stack of ["dev", "prod"]) {
       const file = readStackFile(path.join(ROOT, `Pulumi.${stack}.yaml`));
       expect({ stack, tls: file.config["observability:tls"] }).toEqual({ stack, tls: undefined });
@@ -46,17 +46,20 @@ describe("tls config", () => {
   });
 
   it("accepts secret mode with a Secret and cert-manager mode with an issuer", () => {
-    expect(problemsOf({ mode: "secret", secretName: "servers-tls" })).toEqual([]);
-    expect(problemsOf({ mode: "cert-manager", issuer: { kind: "Issuer", name: "internal-ca" } })).toEqual([]);
+    expect(problemsOf({ mode: "secret", secretName: "servers-tls", agentsCaConfigMap: "servers-ca" })).toEqual([]);
+    expect(problemsOf({ mode: "cert-manager", issuer: { kind: "Issuer", name: "internal-ca" }, agentsCaConfigMap: "servers-ca" })).toEqual([]);
   });
 
   it.each([
-    ["secret mode without secretName", { mode: "secret" }, "observability:tls.secretName", 'when tls.mode is "secret"'],
-    ["cert-manager mode without an issuer name", { mode: "cert-manager" }, "observability:tls.issuer.name", 'ClusterIssuer when tls.mode is "cert-manager"'],
-    ["a secretName that mode cert-manager ignores", { mode: "cert-manager", secretName: "mine", issuer: { name: "ca" } }, "observability:tls.secretName", 'got "mine"'],
+    ["secret mode without secretName", { mode: "secret", agentsCaConfigMap: "ca" }, "observability:tls.secretName", 'when tls.mode is "secret"'],
+    ["cert-manager mode without an issuer name", { mode: "cert-manager", agentsCaConfigMap: "ca" }, "observability:tls.issuer.name", 'ClusterIssuer when tls.mode is "cert-manager"'],
+    ["a secretName that mode cert-manager ignores", { mode: "cert-manager", secretName: "mine", issuer: { name: "ca" }, agentsCaConfigMap: "ca" }, "observability:tls.secretName", 'got "mine"'],
     ["an unknown mode", { mode: "on" }, "observability:tls.mode", 'got "on"'],
-    ["an unknown issuer kind", { mode: "cert-manager", issuer: { kind: "CertIssuer", name: "ca" } }, "observability:tls.issuer.kind", 'got "CertIssuer"'],
-    ["a Secret name that is no DNS name", { mode: "secret", secretName: "Servers_TLS" }, "observability:tls.secretName", 'got "Servers_TLS"'],
+    ["an unknown issuer kind", { mode: "cert-manager", issuer: { kind: "CertIssuer", name: "ca" }, agentsCaConfigMap: "ca" }, "observability:tls.issuer.kind", 'got "CertIssuer"'],
+    ["a Secret name that is no DNS name", { mode: "secret", secretName: "Servers_TLS", agentsCaConfigMap: "ca" }, "observability:tls.secretName", 'got "Servers_TLS"'],
+    ["TLS on without the agents' CA ConfigMap", { mode: "secret", secretName: "servers-tls" }, "observability:tls.agentsCaConfigMap", 'ConfigMap in agentsNamespace (observability-agents)'],
+    ["an agents' CA ConfigMap with TLS off", { mode: "off", agentsCaConfigMap: "servers-ca" }, "observability:tls.agentsCaConfigMap", 'got "servers-ca"'],
+    ["an agents' CA ConfigMap name that is no DNS name", { mode: "secret", secretName: "s", agentsCaConfigMap: "Servers CA" }, "observability:tls.agentsCaConfigMap", 'got "Servers CA"'],
     ["a misspelled key", { mode: "secret", secret: "x" }, "observability:tls.secret", "secretName"],
   ])("refuses %s, naming the key and value", (_what, tls, key, text) => {
     const problems = problemsOf(tls);
@@ -74,10 +77,13 @@ const NAMES: ServerNamesArgs = {
   alertmanagerHeadless: "alertmanager-headless",
   alertmanagerStatefulSet: "alertmanager",
   alertmanagerReplicas: 3,
+  lokiService: "loki",
+  jaegerService: "jaeger",
+  jaegerIngestService: "jaeger-ingest",
 };
 
 describe("the certificate", () => {
-  it("covers both Services, short and with the cluster domain, and every Alertmanager pod", () => {
+  it("covers every server's Service, short and with the cluster domain, and every Alertmanager pod", () => {
     expect(serverDnsNames(NAMES)).toEqual([
       "prometheus.observability.svc",
       "prometheus.observability.svc.cluster.local",
@@ -86,16 +92,23 @@ describe("the certificate", () => {
       "alertmanager-0.alertmanager-headless.observability.svc",
       "alertmanager-1.alertmanager-headless.observability.svc",
       "alertmanager-2.alertmanager-headless.observability.svc",
+      "loki.observability.svc",
+      "loki.observability.svc.cluster.local",
+      "jaeger.observability.svc",
+      "jaeger.observability.svc.cluster.local",
+      "jaeger-ingest.observability.svc",
+      "jaeger-ingest.observability.svc.cluster.local",
     ]);
   });
 
   it("refuses a name that is not a DNS name and a replica count below one", () => {
     expect(() => serverDnsNames({ ...NAMES, clusterDomain: "Cluster_Local" })).toThrow('"prometheus.observability.svc.Cluster_Local" is not a valid DNS name');
     expect(() => serverDnsNames({ ...NAMES, alertmanagerReplicas: 0 })).toThrow("got 0");
+    expect(() => serverDnsNames({ ...NAMES, jaegerIngestService: "Jaeger_Ingest" })).toThrow('"Jaeger_Ingest.observability.svc" is not a valid DNS name');
   });
 
   it("is issued by the configured issuer into the derived Secret", () => {
-    const tls = settingsOf({ mode: "cert-manager", issuer: { kind: "Issuer", name: "internal-ca" } });
+    const tls = settingsOf({ mode: "cert-manager", issuer: { kind: "Issuer", name: "internal-ca" }, agentsCaConfigMap: "servers-ca" });
     const spec = certificateSpec(tls, serverDnsNames(NAMES));
     expect(spec.secretName).toBe(SERVER_TLS_CERTIFICATE_SECRET);
     expect(spec.issuerRef).toEqual({ group: "cert-manager.io", kind: "Issuer", name: "internal-ca" });
@@ -104,7 +117,7 @@ describe("the certificate", () => {
   });
 
   it("is not made for another mode, nor without an issuer name", () => {
-    const off: TlsSettings = { mode: "off", secretName: "", issuer: { kind: "ClusterIssuer", name: "" } };
+    const off: TlsSettings = { mode: "off", secretName: "", issuer: { kind: "ClusterIssuer", name: "" }, agentsCaConfigMap: "" };
     expect(() => certificateSpec(off, ["a.b.svc"])).toThrow('got "off"');
     expect(() => certificateSpec({ ...off, mode: "cert-manager" }, ["a.b.svc"])).toThrow("observability:tls.issuer.name");
     expect(serverTlsSecretName(off)).toBeUndefined();
@@ -148,7 +161,7 @@ function promArgs(tls?: PrometheusConfigArgs["tls"]): PrometheusConfigArgs {
 }
 
 describe("Prometheus' clients of the servers", () => {
-  const tls = clientTls("/etc/prometheus/tls", "observability", "prometheus", "alertmanager");
+  const tls = clientTls("/etc/prometheus/tls", "observability", "prometheus", "alertmanager", "loki");
   it("send alerts and scrape themselves over https, verifying the Service names against ca.crt", () => {
     const config = buildPrometheusConfig(promArgs(tls));
     expect(config.alerting.alertmanagers[0]).toMatchObject({
@@ -158,8 +171,10 @@ describe("Prometheus' clients of the servers", () => {
     const job = (name: string) => config.scrape_configs.find((j) => j.job_name === name)!;
     expect(job("prometheus")).toMatchObject({ scheme: "https", tls_config: { ca_file: "/etc/prometheus/tls/ca.crt", server_name: "prometheus.observability.svc" } });
     expect(job("alertmanager")).toMatchObject({ scheme: "https", tls_config: { server_name: "alertmanager.observability.svc" } });
-    // The other components serve plain HTTP, whatever tls says.
-    for (const other of ["loki", "grafana", "jaeger"]) expect(job(other).scheme).toBeUndefined();
+    // Loki's metrics are on its TLS HTTP server (no basic auth there); Jaeger's metrics reader and Grafana stay plain.
+    expect(job("loki")).toMatchObject({ scheme: "https", tls_config: { ca_file: "/etc/prometheus/tls/ca.crt", server_name: "loki.observability.svc" } });
+    expect(job("loki").basic_auth).toBeUndefined();
+    for (const other of ["grafana", "jaeger"]) expect(job(other).scheme).toBeUndefined();
   });
 
   it("stay on http without it, and refuse a relative CA file", () => {
@@ -167,6 +182,7 @@ describe("Prometheus' clients of the servers", () => {
     expect(config.alerting.alertmanagers[0].scheme).toBeUndefined();
     expect(config.scrape_configs.some((j) => j.tls_config !== undefined || j.scheme !== undefined)).toBe(false);
     expect(() => buildPrometheusConfig(promArgs({ ...tls, caFile: "tls/ca.crt" }))).toThrow('"caFile":"tls/ca.crt"');
+    expect(() => buildPrometheusConfig(promArgs({ ...tls, lokiServerName: "" }))).toThrow('"lokiServerName":""');
   });
 });
 

@@ -8,6 +8,7 @@ import { loadManifests, renderedStack } from "../support/render";
 const platformPod = (labels: Record<string, string> = { app: "gateway" }): PodEndpoint => ({ kind: "pod", namespace: "ai-platform", labels });
 const strangerPod: PodEndpoint = { kind: "pod", namespace: "batch-jobs", labels: { app: "anything" } };
 const SLACK: Endpoint = { kind: "ip", ip: "203.0.113.10" };
+const INGRESS_CONTROLLER: PodEndpoint = { kind: "pod", namespace: "ingress-nginx", labels: { app: "controller" } };
 const API_SERVER: Endpoint = { kind: "ip", ip: "10.96.0.1" };
 
 describe.each(["dev", "prod"])("the %s stack's NetworkPolicies", (stack) => {
@@ -94,6 +95,10 @@ describe.each(["dev", "prod"])("the %s stack's NetworkPolicies", (stack) => {
       ["the DCGM exporter connects out", pod("dcgm-exporter"), SLACK, 443],
       ["Grafana reaches the internet", pod("grafana"), SLACK, 443],
       ["a platform pod scrapes the DCGM exporter", platformPod(), pod("dcgm-exporter"), 9400],
+      // Nothing is exposed through an Ingress in either stack (network-flows-ingress.test.ts has the exposed case).
+      ["an ingress controller reaches Prometheus", INGRESS_CONTROLLER, pod("prometheus"), 9090],
+      ["an ingress controller reaches Alertmanager", INGRESS_CONTROLLER, pod("alertmanager"), 9093],
+      ["an ingress controller reaches Jaeger's UI", INGRESS_CONTROLLER, pod("jaeger"), 16686],
   ];
 
   it("deny what must not be", () => {
