@@ -132,6 +132,8 @@ const jaeger = new Jaeger("jaeger", {
   storageClass: config.storageClass,
   image: imageFor("jaeger", config.images),
   protect: config.protectData,
+  zoneSpread: config.zoneSpread,
+  storagePassword: config.secrets.jaegerStoragePassword,
 });
 
 new Promtail("promtail", {
