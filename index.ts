@@ -14,7 +14,8 @@ import { Jaeger } from "./components/jaeger";
 import { Loki } from "./components/loki";
 import { Namespaces } from "./components/namespaces";
 import { NetworkPolicies } from "./components/network-policies";
-import { buildNetworkPolicies, redisTarget, telemetryNamespaces } from "./components/network-policy-config";
+import { jaegerStoreEndpoints } from "./components/jaeger-storage-config";
+import { buildNetworkPolicies, redisTarget, storeEndpoints, telemetryNamespaces } from "./components/network-policy-config";
 import { OtelCollector } from "./components/otel-collector";
 import { PROMETHEUS_RULES_DIR, PROMETHEUS_TLS_DIR, PROMETHEUS_WEB_AUTH_PASSWORD_FILE, Prometheus } from "./components/prometheus";
 import { PriorityClasses } from "./components/priority-classes";
@@ -161,6 +162,8 @@ const grafana = new Grafana("grafana", {
   protect: config.protectData,
   webAuth: webAuth.mount,
   ...(tlsMount ? { serverTls: tlsMount } : {}),
+  zoneSpread: config.zoneSpread,
+  databasePassword: config.secrets.grafanaDatabasePassword,
 });
 
 if (config.gpu.deployDcgmExporter) {
@@ -196,6 +199,11 @@ if (config.network.policies) {
       deployed: { dcgmExporter: config.gpu.deployDcgmExporter, redisExporter: config.redis.enabled, postgresExporter: config.postgres.enabled },
       redis: config.redis.enabled ? redisTarget(config.redis.address) : undefined,
       postgres: config.postgres.enabled ? { host: config.postgres.host, port: config.postgres.port } : undefined,
+      stores: {
+        jaeger: jaegerStoreEndpoints(config.jaeger),
+        grafanaDatabase:
+          config.grafana.database.type === "postgres" ? storeEndpoints([config.grafana.database], config.grafana.database.cidrs) : undefined,
+      },
     }),
   });
 }

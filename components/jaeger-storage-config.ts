@@ -8,7 +8,7 @@
 import type { RemoteJaegerStorage } from "../config/scale-out";
 import { SEARCH_URL } from "../config/scale-out";
 import type { StackSettings } from "../config/schema";
-import { inClusterNamespace } from "./network-policy-config";
+import { StoreEndpoints, storeEndpoints } from "./network-policy-config";
 
 /** Where the store's password file is mounted (Elasticsearch and OpenSearch). */
 export const JAEGER_STORAGE_AUTH_DIR = "/etc/jaeger/storage-auth";
@@ -107,17 +107,8 @@ export function storageCaConfigMap(s: Pick<JaegerSettings, "storage" | "elastics
   return s[s.storage].caConfigMap || undefined;
 }
 
-/** Where Jaeger connects, for its egress NetworkPolicy: in-cluster namespaces, else the configured CIDRs, and ports. */
-export interface StoreEndpoints {
-  readonly namespaces: readonly string[];
-  readonly cidrs: readonly string[];
-  readonly ports: readonly number[];
-}
-
-const sortedUnique = <T>(xs: readonly T[]): T[] => [...new Set(xs)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-
-/** The chosen store's hosts and ports: a URL's port, or 443/80 for its scheme; Cassandra's CQL port. */
-export function storeEndpoints(s: Pick<JaegerSettings, "storage" | "elasticsearch" | "opensearch" | "cassandra">): StoreEndpoints | undefined {
+/** Where Jaeger connects, for its egress NetworkPolicy: a URL's port, or 443/80 for its scheme; Cassandra's CQL port. */
+export function jaegerStoreEndpoints(s: Pick<JaegerSettings, "storage" | "elasticsearch" | "opensearch" | "cassandra">): StoreEndpoints | undefined {
   if (s.storage === "badger") return undefined;
   const targets =
     s.storage === "cassandra"
@@ -125,13 +116,7 @@ export function storeEndpoints(s: Pick<JaegerSettings, "storage" | "elasticsearc
       : s[s.storage].serverUrls.map((url) => {
           const m = SEARCH_URL.exec(url);
           if (!m) throw new Error(`jaeger.${s.storage}.serverUrls: ${JSON.stringify(url)} is not an http(s) URL`);
-          return { host: m[2].toLowerCase(), port: m[4] ? Number(m[4]) : m[1] === "https" ? 443 : 80 };
+          return { host: m[2], port: m[4] ? Number(m[4]) : m[1] === "https" ? 443 : 80 };
         });
-  const inCluster = targets.map((t) => inClusterNamespace(t.host));
-  const external = inCluster.some((ns) => ns === undefined);
-  return {
-    namespaces: sortedUnique(inCluster.filter((ns): ns is string => ns !== undefined)),
-    cidrs: external ? sortedUnique(s[s.storage].cidrs) : [],
-    ports: sortedUnique(targets.map((t) => t.port)),
-  };
+  return storeEndpoints(targets, s[s.storage].cidrs);
 }
