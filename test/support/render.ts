@@ -5,10 +5,14 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { loadAll } from "js-yaml";
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { VARIANTS, writeVariant } = require("./stack-variants") as {
+const { VARIANTS, CHECKED_STACKS: checked, writeVariant } = require("./stack-variants") as {
   VARIANTS: Record<string, { base: string }>;
+  CHECKED_STACKS: string[];
   writeVariant(name: string, dir: string): { file: string; stack: string };
 };
+
+/** dev, prod and the variants the render, schema, policy, network and strict tests check like them (stack-variants.js). */
+export const CHECKED_STACKS: readonly string[] = checked;
 
 export const ROOT = path.resolve(__dirname, "../..");
 const TSX = path.join(ROOT, "node_modules", ".bin", "tsx");
