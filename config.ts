@@ -24,6 +24,10 @@ export interface StackSecrets {
   readonly heartbeatUrl?: pulumi.Output<string>;
   readonly postgresPassword?: pulumi.Output<string>;
   readonly redisPassword?: pulumi.Output<string>;
+  /** Password of jaeger.<storage>.username on Jaeger's shared store. */
+  readonly jaegerStoragePassword?: pulumi.Output<string>;
+  /** Password of grafana.database.user on Grafana's PostgreSQL. */
+  readonly grafanaDatabasePassword?: pulumi.Output<string>;
 }
 
 export interface StackConfig extends StackSettings {
@@ -61,6 +65,8 @@ export function loadStackConfig(): StackConfig {
       heartbeatUrl: asSecret(secrets.heartbeatUrl),
       postgresPassword: asSecret(secrets.postgresPassword),
       redisPassword: asSecret(secrets.redisPassword),
+      jaegerStoragePassword: asSecret(secrets.jaegerStoragePassword),
+      grafanaDatabasePassword: asSecret(secrets.grafanaDatabasePassword),
     },
   };
 }

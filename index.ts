@@ -14,7 +14,8 @@ import { Jaeger } from "./components/jaeger";
 import { Loki } from "./components/loki";
 import { Namespaces } from "./components/namespaces";
 import { NetworkPolicies } from "./components/network-policies";
-import { buildNetworkPolicies, redisTarget, telemetryNamespaces } from "./components/network-policy-config";
+import { jaegerStoreEndpoints } from "./components/jaeger-storage-config";
+import { buildNetworkPolicies, redisTarget, storeEndpoints, telemetryNamespaces } from "./components/network-policy-config";
 import { OtelCollector } from "./components/otel-collector";
 import { PROMETHEUS_RULES_DIR, PROMETHEUS_TLS_DIR, PROMETHEUS_WEB_AUTH_PASSWORD_FILE, Prometheus } from "./components/prometheus";
 import { PriorityClasses } from "./components/priority-classes";
@@ -141,6 +142,8 @@ const jaeger = new Jaeger("jaeger", {
   image: imageFor("jaeger", config.images),
   protect: config.protectData,
   ...(tlsMount ? { tls: tlsMount } : {}),
+  zoneSpread: config.zoneSpread,
+  storagePassword: config.secrets.jaegerStoragePassword,
 });
 
 new Promtail("promtail", {
@@ -169,6 +172,8 @@ const grafana = new Grafana("grafana", {
   protect: config.protectData,
   webAuth: webAuth.mount,
   ...(tlsMount ? { serverTls: tlsMount } : {}),
+  zoneSpread: config.zoneSpread,
+  databasePassword: config.secrets.grafanaDatabasePassword,
 });
 
 if (config.gpu.deployDcgmExporter) {
@@ -215,6 +220,11 @@ if (config.network.policies) {
       redis: config.redis.enabled ? redisTarget(config.redis.address) : undefined,
       postgres: config.postgres.enabled ? { host: config.postgres.host, port: config.postgres.port } : undefined,
       ...(exposed.length > 0 ? { ingressController: { namespace: config.ingress.controllerNamespace, exposed } } : {}),
+      stores: {
+        jaeger: jaegerStoreEndpoints(config.jaeger),
+        grafanaDatabase:
+          config.grafana.database.type === "postgres" ? storeEndpoints([config.grafana.database], config.grafana.database.cidrs) : undefined,
+      },
     }),
   });
 }

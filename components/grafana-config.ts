@@ -31,6 +31,10 @@ export const GRAFANA_SERVER_TLS_DIR = "/etc/grafana/server-tls";
 export const ADMIN_PASSWORD_KEY = "admin-password";
 export const SECRET_KEY_KEY = "secret-key";
 export const POSTGRES_PASSWORD_KEY = "postgres-password";
+/** Password of Grafana's own PostgreSQL (grafana.database.type postgres), read by the image's GF_DATABASE_PASSWORD__FILE. */
+export const DATABASE_PASSWORD_KEY = "database-password";
+/** The CA of Grafana's own PostgreSQL (grafana.database.caConfigMap). */
+export const GRAFANA_DATABASE_CA_DIR = "/etc/grafana/database-ca";
 
 export const DASHBOARD_FOLDER = { title: "AI Platform", uid: "ai-platform" } as const;
 
@@ -56,6 +60,33 @@ export interface GrafanaIniArgs {
   readonly externalHost?: string;
   /** Whether the Ingress terminates TLS (then links use https and cookies are Secure). */
   readonly tls?: boolean;
+  /** Grafana's own PostgreSQL; absent: SQLite on the data volume. The password comes from the environment. */
+  readonly database?: GrafanaDatabase;
+}
+
+export interface GrafanaDatabase {
+  readonly host: string;
+  readonly port: number;
+  readonly name: string;
+  readonly user: string;
+  readonly sslMode: "disable" | "require" | "verify-ca" | "verify-full";
+  /** The server's CA as mounted (verify-ca, verify-full); absent: the image's system roots. */
+  readonly caCertPath?: string;
+}
+
+/** The [database] section: SQLite on the volume, or a PostgreSQL several replicas share. */
+function databaseSection(db: GrafanaDatabase | undefined): Record<string, IniValue> {
+  // SQLite on the persistent volume: Grafana's own state (users, stars, preferences). Datasources and dashboards are
+  // provisioned from files, so losing the volume loses no configuration.
+  if (!db) return { type: "sqlite3", path: "grafana.db" };
+  return {
+    type: "postgres",
+    host: `${db.host}:${db.port}`,
+    name: db.name,
+    user: db.user,
+    ssl_mode: db.sslMode,
+    ...(db.caCertPath ? { ca_cert_path: db.caCertPath } : {}),
+  };
 }
 
 export function buildGrafanaIni(args: GrafanaIniArgs): GrafanaIni {
@@ -67,9 +98,7 @@ export function buildGrafanaIni(args: GrafanaIniArgs): GrafanaIni {
       ...(external ? { domain: args.externalHost as string, root_url: external } : {}),
       enable_gzip: true,
     },
-    // SQLite on the persistent volume: Grafana's own state (users, stars, preferences). Datasources and dashboards are
-    // provisioned from files, so losing the volume loses no configuration.
-    database: { type: "sqlite3", path: "grafana.db" },
+    database: databaseSection(args.database),
     security: {
       admin_user: "admin",
       disable_gravatar: true,

@@ -1,5 +1,6 @@
 /**
  * Grafana: one replica (Recreate, since SQLite on a ReadWriteOnce claim allows one writer) with its database on a
+ * claim, or with grafana.database on PostgreSQL several replicas (RollingUpdate, spread, a disruption budget) and no
  * claim, grafana.ini and the provisioning files in ConfigMaps, one ConfigMap per dashboard, the admin password, the
  * encryption key and the PostgreSQL password in a Secret mounted as files, a Service on 3000 and, only when configured,
  * an Ingress. Datasources and dashboards are provisioned, so the volume holds no configuration worth restoring.
@@ -8,8 +9,11 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { StackSettings } from "../config/schema";
+import { grafanaReplicas } from "../config/scale-out-checks";
 import {
   ADMIN_PASSWORD_KEY,
+  DATABASE_PASSWORD_KEY,
+  GRAFANA_DATABASE_CA_DIR,
   GRAFANA_CONFIG_DIR,
   GRAFANA_DASHBOARDS_DIR,
   GRAFANA_DATA_DIR,
@@ -34,13 +38,16 @@ import {
   containerResources,
   httpProbe,
   labels as makeLabels,
+  podDisruptionBudget,
   restrictedContainerSecurityContext,
   restrictedPodSecurityContext,
+  spreadConstraints,
   tmpVolume,
   WRITES_TEMP_FILES,
   selectorLabels,
   startupProbe,
   volumeClaimTemplate,
+  ZoneSpread,
 } from "./kube";
 import { SERVICES, ServiceSpec, serviceHost } from "./services";
 import { ServerTlsMount, serverTlsVolume, serverTlsVolumeMount } from "./server-tls";
@@ -53,6 +60,10 @@ export const GENERATED_PASSWORD_LENGTH = 32;
 
 /** The dashboards directory when no dashboard is provisioned: stays empty, bounded all the same. */
 const EMPTY_DASHBOARDS_SIZE = "1Mi";
+/** The data directory without SQLite (PostgreSQL): only the empty plugin directory and transient files. */
+const SHARED_DB_DATA_SIZE = "256Mi";
+/** Key of the CA in the user's ConfigMap (grafana.database.caConfigMap). */
+const DATABASE_CA_KEY = "ca.crt";
 
 export interface GrafanaArgs {
   /** PriorityClass of its pods (components/priority-classes.ts). */
@@ -81,6 +92,10 @@ export interface GrafanaArgs {
   readonly webAuth: WebAuthMount;
   /** The servers' TLS Secret (its ca.crt only); absent: Prometheus is reached over plain HTTP. */
   readonly serverTls?: ServerTlsMount;
+  /** How replicas spread over zones with a shared database (they always spread over nodes). */
+  readonly zoneSpread: ZoneSpread;
+  /** Password of grafana.database.user (grafanaDatabasePassword); config requires it with PostgreSQL. */
+  readonly databasePassword?: pulumi.Output<string>;
 }
 
 export class Grafana extends pulumi.ComponentResource {
@@ -98,6 +113,11 @@ export class Grafana extends pulumi.ComponentResource {
     const ns = args.namespace;
     const child = { parent: this };
     const ingress = args.settings.ingress;
+    const db = args.settings.database;
+    const shared = db.type === "postgres";
+    if (shared && !args.databasePassword) throw new Error("grafana.database.type postgres needs the database password (grafanaDatabasePassword)");
+    const replicas = grafanaReplicas(args.settings);
+    const dbCa = shared && db.caConfigMap && (db.sslMode === "verify-ca" || db.sslMode === "verify-full") ? db.caConfigMap : undefined;
 
     // Grafana applies the admin password only when it creates the admin user, on the first start with an empty
     // database; rotating it later goes through the UI or `grafana cli admin reset-admin-password`.
@@ -120,6 +140,7 @@ export class Grafana extends pulumi.ComponentResource {
           [ADMIN_PASSWORD_KEY]: this.adminPassword,
           [SECRET_KEY_KEY]: pulumi.secret(secretKey),
           ...(args.postgres && args.postgresPassword ? { [POSTGRES_PASSWORD_KEY]: args.postgresPassword } : {}),
+          ...(shared && args.databasePassword ? { [DATABASE_PASSWORD_KEY]: args.databasePassword } : {}),
         },
       },
       child,
@@ -129,7 +150,24 @@ export class Grafana extends pulumi.ComponentResource {
     // Config refuses an Ingress without a TLS Secret: behind one, links use https and cookies are Secure.
     const tls = ingress.enabled;
     const configData = {
-      [GRAFANA_INI_FILE]: grafanaIni(buildGrafanaIni({ httpPort: http.port, ...(ingress.enabled ? { externalHost: ingress.host, tls } : {}) })),
+      [GRAFANA_INI_FILE]: grafanaIni(
+        buildGrafanaIni({
+          httpPort: http.port,
+          ...(ingress.enabled ? { externalHost: ingress.host, tls } : {}),
+          ...(shared
+            ? {
+                database: {
+                  host: db.host,
+                  port: db.port,
+                  name: db.name,
+                  user: db.user,
+                  sslMode: db.sslMode,
+                  ...(dbCa ? { caCertPath: `${GRAFANA_DATABASE_CA_DIR}/${DATABASE_CA_KEY}` } : {}),
+                },
+              }
+            : {}),
+        }),
+      ),
     };
     const datasourcesData = {
       "datasources.yaml": provisioningYaml(
@@ -171,11 +209,13 @@ export class Grafana extends pulumi.ComponentResource {
     const dashboardMaps = dashboards.map((d) => configMap(`dashboard-${d.suffix}`, d.data));
 
     const claim = volumeClaimTemplate("data", args.settings.storageSize, args.storageClass);
-    const pvc = new k8s.core.v1.PersistentVolumeClaim(
-      `${name}-data`,
-      { metadata: { name: `${spec.name}-data`, namespace: ns, labels }, spec: claim.spec },
-      { ...child, protect: args.protect },
-    );
+    const pvc = shared
+      ? undefined
+      : new k8s.core.v1.PersistentVolumeClaim(
+          `${name}-data`,
+          { metadata: { name: `${spec.name}-data`, namespace: ns, labels }, spec: claim.spec },
+          { ...child, protect: args.protect },
+        );
 
     this.service = new k8s.core.v1.Service(
       `${name}-service`,
@@ -192,9 +232,11 @@ export class Grafana extends pulumi.ComponentResource {
       {
         metadata: { name: spec.name, namespace: ns, labels },
         spec: {
-          replicas: 1,
-          // Two pods must never share the SQLite file (and a ReadWriteOnce claim may not attach twice).
-          strategy: { type: "Recreate" },
+          ...(shared
+            ? // State is in PostgreSQL: roll one pod at a time, never below the configured replicas.
+              { replicas, strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } } }
+            : // Two pods must never share the SQLite file (and a ReadWriteOnce claim may not attach twice).
+              { replicas: 1, strategy: { type: "Recreate" } }),
           selector: { matchLabels: selector },
           template: {
             // The datasource reads the password file once, when Grafana provisions it: a new password rolls the pod.
@@ -203,6 +245,7 @@ export class Grafana extends pulumi.ComponentResource {
               priorityClassName: args.priorityClassName,
               automountServiceAccountToken: false,
               securityContext: restrictedPodSecurityContext({ uid: args.image.uid }),
+              ...(replicas > 1 ? { topologySpreadConstraints: spreadConstraints(selector, args.zoneSpread) } : {}),
               containers: [
                 {
                   name: spec.name,
@@ -212,13 +255,18 @@ export class Grafana extends pulumi.ComponentResource {
                     // The image's run.sh reads each GF_*__FILE into GF_*: the value never appears in the pod spec.
                     { name: "GF_SECURITY_ADMIN_PASSWORD__FILE", value: `${GRAFANA_SECRETS_DIR}/${ADMIN_PASSWORD_KEY}` },
                     { name: "GF_SECURITY_SECRET_KEY__FILE", value: `${GRAFANA_SECRETS_DIR}/${SECRET_KEY_KEY}` },
+                    ...(shared ? [{ name: "GF_DATABASE_PASSWORD__FILE", value: `${GRAFANA_SECRETS_DIR}/${DATABASE_PASSWORD_KEY}` }] : []),
                   ],
                   ports: [{ name: http.name, containerPort: http.port }],
                   // The first start migrates an empty database, which takes a while on slow volumes.
                   startupProbe: startupProbe("/api/health", http.name, 300),
                   readinessProbe: httpProbe("/api/health", http.name, { periodSeconds: 10 }),
                   livenessProbe: httpProbe("/api/health", http.name, { periodSeconds: 20, failureThreshold: 6 }),
-                  resources: containerResources(args.settings.resources, [WRITES_TEMP_FILES.grafana.sizeLimit, ...(dashboardMaps.length > 0 ? [] : [EMPTY_DASHBOARDS_SIZE])]),
+                  resources: containerResources(args.settings.resources, [
+                    WRITES_TEMP_FILES.grafana.sizeLimit,
+                    ...(dashboardMaps.length > 0 ? [] : [EMPTY_DASHBOARDS_SIZE]),
+                    ...(shared ? [SHARED_DB_DATA_SIZE] : []),
+                  ]),
                   securityContext: restrictedContainerSecurityContext(),
                   volumeMounts: [
                     { name: "config", mountPath: GRAFANA_CONFIG_DIR, readOnly: true },
@@ -232,6 +280,7 @@ export class Grafana extends pulumi.ComponentResource {
                     { name: "data", mountPath: GRAFANA_DATA_DIR },
                     tmpVolume("grafana").mount,
                     ...postgresCa.mounts,
+                    ...(dbCa ? [{ name: "database-ca", mountPath: GRAFANA_DATABASE_CA_DIR, readOnly: true }] : []),
                   ],
                 },
               ],
@@ -247,9 +296,10 @@ export class Grafana extends pulumi.ComponentResource {
                 { name: "secrets", secret: { secretName: secret.metadata.name, defaultMode: 0o440 } },
                 webAuthVolume(args.webAuth, [WEB_AUTH_PASSWORD_KEY]),
                 ...(args.serverTls ? [serverTlsVolume(args.serverTls, [TLS_CA_KEY])] : []),
-                { name: "data", persistentVolumeClaim: { claimName: pvc.metadata.name } },
+                pvc ? { name: "data", persistentVolumeClaim: { claimName: pvc.metadata.name } } : { name: "data", emptyDir: { sizeLimit: SHARED_DB_DATA_SIZE } },
                 tmpVolume("grafana").volume,
                 ...postgresCa.volumes,
+                ...(dbCa ? [{ name: "database-ca", configMap: { name: dbCa, items: [{ key: DATABASE_CA_KEY, path: DATABASE_CA_KEY }] } }] : []),
               ],
             },
           },
@@ -257,6 +307,7 @@ export class Grafana extends pulumi.ComponentResource {
       },
       child,
     );
+    if (replicas > 1) podDisruptionBudget(spec.name, ns, labels, selector, child);
 
     if (ingress.enabled) {
       new k8s.networking.v1.Ingress(

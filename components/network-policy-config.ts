@@ -25,6 +25,15 @@ export interface NetworkPolicyArgs {
   readonly postgres?: { readonly host: string; readonly port: number };
   /** The ingress controller's namespace and the servers it exposes (config/ingress-schema.ts): admitted to their ports only. */
   readonly ingressController?: { readonly namespace: string; readonly exposed: readonly ExposedServer[] };
+  /** Stores of the scale-out modes, when configured: Jaeger's shared span store and Grafana's own PostgreSQL. */
+  readonly stores?: { readonly jaeger?: StoreEndpoints; readonly grafanaDatabase?: StoreEndpoints };
+}
+
+/** Where a workload connects to a store: namespaces of in-cluster hosts, CIDRs for the others, on these ports. */
+export interface StoreEndpoints {
+  readonly namespaces: readonly string[];
+  readonly cidrs: readonly string[];
+  readonly ports: readonly number[];
 }
 
 export interface NetworkPolicyPort {
@@ -105,6 +114,28 @@ function policy(
 function serviceAt(target: { host: string; port: number }): NetworkPolicyRule {
   const ns = inClusterNamespace(target.host);
   return { peers: [ns ? inNamespace(ns) : { ipBlock: { cidr: "0.0.0.0/0" } }], ports: [{ port: target.port, protocol: "TCP" }] };
+}
+
+const sortedUnique = <T extends string | number>(xs: readonly T[]): T[] => [...new Set(xs)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+
+/**
+ * The endpoints of a store reached at `targets`: an in-cluster `<service>.<namespace>.svc` host by its namespace, any
+ * other through `cidrs` (the configured ranges of the store outside the cluster).
+ */
+export function storeEndpoints(targets: readonly { readonly host: string; readonly port: number }[], cidrs: readonly string[]): StoreEndpoints {
+  const inCluster = targets.map((t) => inClusterNamespace(t.host.toLowerCase()));
+  return {
+    namespaces: sortedUnique(inCluster.filter((ns): ns is string => ns !== undefined)),
+    cidrs: inCluster.some((ns) => ns === undefined) ? sortedUnique(cidrs) : [],
+    ports: sortedUnique(targets.map((t) => t.port)),
+  };
+}
+
+function storeRule(e: StoreEndpoints): NetworkPolicyRule {
+  return {
+    peers: [...e.namespaces.map(inNamespace), ...e.cidrs.map((cidr) => ({ ipBlock: { cidr } }))],
+    ports: e.ports.map((port) => ({ port, protocol: "TCP" as const })),
+  };
 }
 
 /** `redis://host:port` (6379 when no port is given) as host and port. */
@@ -195,7 +226,8 @@ export function buildNetworkPolicies(a: NetworkPolicyArgs): NetworkPolicySpecDat
         scrape("jaeger", S),
         ...viaIngress("jaeger"),
       ],
-      undefined,
+      // Badger is on its own volume: no egress. A shared store is reached on its ports only.
+      a.stores?.jaeger ? [storeRule(a.stores.jaeger)] : undefined,
     ),
     policy(
       "otel-collector",
@@ -225,6 +257,7 @@ export function buildNetworkPolicies(a: NetworkPolicyArgs): NetworkPolicySpecDat
         { peers: [at("loki", S)], ports: [portOf(p.loki.ports.http)] },
         { peers: [at("jaeger", S)], ports: [portOf(p.jaeger.ports.ui)] },
         ...(a.postgres ? [serviceAt(a.postgres)] : []),
+        ...(a.stores?.grafanaDatabase ? [storeRule(a.stores.grafanaDatabase)] : []),
       ],
     ),
   );

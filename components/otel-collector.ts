@@ -103,7 +103,10 @@ export class OtelCollector extends pulumi.ComponentResource {
       );
     }
 
-    const replicas = args.settings.replicas;
+    // With the autoscaler the Deployment leaves `replicas` out: the HPA owns it, and an apply must not reset it.
+    const autoscaling = args.settings.autoscaling.enabled ? args.settings.autoscaling : undefined;
+    const replicas = autoscaling ? autoscaling.minReplicas : args.settings.replicas;
+    const maxReplicas = autoscaling ? autoscaling.maxReplicas : replicas;
     // The persistent queue outlives a crashed or OOM-killed container (the pod's emptyDir stays); a pod deleted or
     // moved to another node starts with an empty queue, so a rollout waits for the old pods to drain (grace period).
     const persistent = args.settings.queue === "persistent";
@@ -114,7 +117,7 @@ export class OtelCollector extends pulumi.ComponentResource {
       {
         metadata: { name: spec.name, namespace: ns, labels },
         spec: {
-          replicas,
+          ...(autoscaling ? {} : { replicas }),
           selector: { matchLabels: selector },
           // Never below the configured capacity during a rollout: senders would see refused connections.
           strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
@@ -126,7 +129,7 @@ export class OtelCollector extends pulumi.ComponentResource {
               securityContext: restrictedPodSecurityContext({ uid: args.image.uid }),
               // Room to flush the batch processor and the exporters' queues on shutdown.
               terminationGracePeriodSeconds: 60,
-              ...(replicas > 1 ? { topologySpreadConstraints: spreadConstraints(selector, args.zoneSpread) } : {}),
+              ...(maxReplicas > 1 ? { topologySpreadConstraints: spreadConstraints(selector, args.zoneSpread) } : {}),
               containers: [
                 {
                   name: spec.name,
@@ -157,7 +160,28 @@ export class OtelCollector extends pulumi.ComponentResource {
       child,
     );
 
-    if (replicas > 1) podDisruptionBudget(spec.name, ns, labels, selector, child);
+    if (maxReplicas > 1) podDisruptionBudget(spec.name, ns, labels, selector, child);
+    if (autoscaling) {
+      new k8s.autoscaling.v2.HorizontalPodAutoscaler(
+        `${name}-autoscaler`,
+        {
+          metadata: { name: spec.name, namespace: ns, labels },
+          spec: {
+            scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: this.deployment.metadata.name },
+            minReplicas: autoscaling.minReplicas,
+            maxReplicas: autoscaling.maxReplicas,
+            metrics: [
+              { type: "Resource", resource: { name: "cpu", target: { type: "Utilization", averageUtilization: autoscaling.cpuUtilization } } },
+              { type: "Resource", resource: { name: "memory", target: { type: "Utilization", averageUtilization: autoscaling.memoryUtilization } } },
+            ],
+            // A pod removed takes its queue with it (the persistent queue's emptyDir too) after draining for the grace
+            // period: shed one pod at a time, and only after load has stayed low for five minutes.
+            behavior: { scaleDown: { stabilizationWindowSeconds: 300, policies: [{ type: "Pods", value: 1, periodSeconds: 120 }] } },
+          },
+        },
+        child,
+      );
+    }
     this.registerOutputs({ service: this.service.metadata.name });
   }
 }

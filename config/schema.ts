@@ -21,6 +21,7 @@ import {
   string,
 } from "./fields";
 import { ingressField } from "./ingress-schema";
+import { collectorAutoscalingField, grafanaScaleOutFields, jaegerStorageFields } from "./scale-out";
 
 /** The Pulumi config namespace, which is also the Pulumi project name. */
 export const CONFIG_NAMESPACE = "observability";
@@ -139,15 +140,22 @@ export const otelCollectorField = object(
       default: "memory",
     }),
     queueStorageSize: quantity({ description: "size of the persistent queue's volume (queue: persistent)", default: "2Gi" }),
+    autoscaling: collectorAutoscalingField,
   },
 );
 
 export const jaegerField = object(
-  { description: "Jaeger v2 with Badger" },
+  { description: "Jaeger v2, on Badger or a shared store" },
   {
     storageSize: quantity({ description: "Badger volume size", default: "20Gi" }),
-    spanRetention: duration({ syntax: "go", description: "how long spans are kept (Badger ttl.spans)", default: "168h", min: "1h" }),
+    spanRetention: duration({
+      syntax: "go",
+      description: "how long spans are kept (Badger ttl.spans); with Elasticsearch or OpenSearch how far back searches look (the store's index lifecycle deletes)",
+      default: "168h",
+      min: "1h",
+    }),
     resources: resources("Jaeger container resources", "200m", "512Mi", "2Gi"),
+    ...jaegerStorageFields,
   },
 );
 
@@ -155,6 +163,7 @@ export const grafanaField = object(
   { description: "Grafana" },
   {
     storageSize: quantity({ description: "volume for Grafana's SQLite database", default: "5Gi" }),
+    ...grafanaScaleOutFields,
     ingress: object(
       { description: "optional Ingress; nothing is exposed by default" },
       {
@@ -443,13 +452,25 @@ export const stackSchema = {
     pattern: /^[^\r\n]+$/,
     allowed: "a non-empty password on one line",
   }),
+  jaegerStoragePassword: secret({
+    description: "password of jaeger.<storage>.username on Jaeger's Elasticsearch, OpenSearch or Cassandra (secret; required with a username)",
+    required: false,
+    pattern: /^[^\r\n]+$/,
+    allowed: "a non-empty password on one line",
+  }),
+  grafanaDatabasePassword: secret({
+    description: "password of grafana.database.user on Grafana's PostgreSQL (secret; required with grafana.database.type postgres)",
+    required: false,
+    pattern: /^[^\r\n]+$/,
+    allowed: "a non-empty password on one line",
+  }),
 };
 
 export type StackSchema = typeof stackSchema;
 export type TopLevelKey = keyof StackSchema;
 
 /** Keys whose values are secrets (a test checks this list against the fields marked secret). */
-export const SECRET_KEYS = ["slackBotToken", ...SLACK_WEBHOOK_KEYS, "slackWebhookUrl", "grafanaAdminPassword", "grafanaSecretKey", "webAuthPassword", "heartbeatUrl", "postgresPassword", "redisPassword"] as const satisfies readonly TopLevelKey[];
+export const SECRET_KEYS = ["slackBotToken", ...SLACK_WEBHOOK_KEYS, "slackWebhookUrl", "grafanaAdminPassword", "grafanaSecretKey", "webAuthPassword", "heartbeatUrl", "postgresPassword", "redisPassword", "jaegerStoragePassword", "grafanaDatabasePassword"] as const satisfies readonly TopLevelKey[];
 export type SecretKey = (typeof SECRET_KEYS)[number];
 /** The secret keys each Slack mode reads; a key of another mode is a mistake (a webhook where a token belongs). */
 export const SLACK_MODE_KEYS: Readonly<Record<SlackMode, readonly SecretKey[]>> = {
@@ -475,4 +496,6 @@ export interface SecretValues {
   heartbeatUrl?: string;
   postgresPassword?: string;
   redisPassword?: string;
+  jaegerStoragePassword?: string;
+  grafanaDatabasePassword?: string;
 }

@@ -24,6 +24,8 @@ export const SECRET_PLACEHOLDERS: Record<(typeof SECRET_KEYS)[number], string> =
   heartbeatUrl: "https://heartbeat.invalid/render-placeholder",
   postgresPassword: "render-placeholder-postgres-password",
   redisPassword: "render-placeholder-redis-password",
+  jaegerStoragePassword: "render-placeholder-jaeger-storage-password",
+  grafanaDatabasePassword: "render-placeholder-grafana-database-password",
 };
 
 export interface StackFileConfig {
@@ -93,10 +95,23 @@ export function readStackFile(path: string): StackFileConfig {
 function neededBy(name: (typeof SECRET_KEYS)[number], raw: Record<string, unknown>): boolean {
   const mode = slackMode(raw);
   if (mode && SLACK_MODE_KEYS[mode].includes(name)) return true;
+  if (name === "jaegerStoragePassword" || name === "grafanaDatabasePassword") return scaleOutNeeds(name, raw);
   if (name !== "postgresPassword") return false;
   const pg = raw[`${CONFIG_NAMESPACE}:postgres`];
   const enabled = (typeof pg === "object" && pg !== null ? (pg as { enabled?: unknown }).enabled : undefined) ?? true;
   return enabled !== false && enabled !== "false";
+}
+
+/** What config/scale-out-checks.ts requires: a password for a shared store's user, and for Grafana's PostgreSQL. */
+function scaleOutNeeds(name: "jaegerStoragePassword" | "grafanaDatabasePassword", raw: Record<string, unknown>): boolean {
+  const object = (k: string) => {
+    const v = raw[`${CONFIG_NAMESPACE}:${k}`];
+    return (typeof v === "object" && v !== null ? v : {}) as Record<string, unknown>;
+  };
+  if (name === "grafanaDatabasePassword") return (object("grafana").database as { type?: unknown } | undefined)?.type === "postgres";
+  const jaeger = object("jaeger");
+  const store = jaeger[String(jaeger.storage)] as { username?: unknown } | undefined;
+  return jaeger.storage !== undefined && jaeger.storage !== "badger" && typeof store?.username === "string" && store.username !== "";
 }
 
 /** The stack file's slack.mode, or the schema's default; an invalid value is reported by validation, not here. */

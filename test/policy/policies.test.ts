@@ -2,7 +2,7 @@ import { AGENT_DAEMONSETS, IMAGE_DIGESTS_LABEL as POLICY_DIGESTS_LABEL, K8sObjec
 import { IMAGE_DIGESTS_LABEL, NAMESPACE_ROLE_LABEL } from "../../components/namespaces";
 import { SERVICES } from "../../components/services";
 import { policies } from "../../policy/policies";
-import { Doc, loadManifests, renderedStack } from "../support/render";
+import { CHECKED_STACKS, Doc, loadManifests, renderedStack } from "../support/render";
 
 /** The Pulumi type token of a Kubernetes object (`kubernetes:apps/v1:Deployment`, `kubernetes:core/v1:Service`). */
 function k8sType(obj: K8sObject): string {
@@ -34,7 +34,7 @@ function violations(obj: K8sObject, type?: string): string[] {
 
 const stacks: Record<string, Doc[]> = {};
 beforeAll(() => {
-  for (const stack of ["dev", "prod"]) {
+  for (const stack of CHECKED_STACKS) {
     const run = renderedStack(stack);
     if (run.status !== 0) throw new Error(run.stderr);
     stacks[stack] = loadManifests(run.file);
@@ -44,7 +44,7 @@ beforeAll(() => {
 /** The policies that reported something, by name. */
 const fired = (found: string[]) => [...new Set(found.map((v) => /^\[([^\]]+)\]/.exec(v)?.[1]))].sort();
 
-describe.each(["dev", "prod"])("the %s stack", (stack) => {
+describe.each(CHECKED_STACKS)("the %s stack", (stack) => {
   it("passes every policy", () => {
     expect(stackViolations(stacks[stack] as K8sObject[])).toEqual([]);
   });

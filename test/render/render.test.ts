@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, readdirSync, writeFileSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { loadManifests, render, RenderRun, validateSchemas } from "../support/render";
+import { CHECKED_STACKS, baseStackOf, loadManifests, render, RenderRun, stackFileOf, validateSchemas } from "../support/render";
 
 const runs: Record<string, RenderRun> = {};
 
@@ -9,9 +9,11 @@ beforeAll(() => {
   runs.dev = render(["--stack", "dev"]);
   runs.devAgain = render(["--stack", "dev"]);
   runs.prod = render(["--stack", "prod"]);
+  // The checked variants (prod-ha: Jaeger and Grafana on shared stores), from their stack files, as a user renders them.
+  for (const stack of CHECKED_STACKS.filter((s) => !(s in runs))) runs[stack] = render(["--stack", baseStackOf(stack), "--config-file", stackFileOf(stack)]);
 });
 
-describe.each(["dev", "prod"])("render of the %s stack", (stack) => {
+describe.each(CHECKED_STACKS)("render of the %s stack", (stack) => {
   it("exits 0 and writes manifests.yaml", () => {
     const run = runs[stack];
     expect(run.stderr).not.toMatch(/render failed|invalid stack config/);
@@ -40,6 +42,12 @@ describe.each(["dev", "prod"])("render of the %s stack", (stack) => {
 
   it("puts placeholders, never secrets, in place of the unset Slack credentials", () => {
     expect(runs[stack].stderr).toMatch(stack === "dev" ? /notice: observability:slackWebhookGpu is not set/ : /notice: observability:slackBotToken is not set/);
+  });
+
+  it("puts placeholders for the shared stores' passwords exactly where a store needs one", () => {
+    const ha = stack === "prod-ha";
+    expect(/notice: observability:jaegerStoragePassword is not set/.test(runs[stack].stderr)).toBe(ha);
+    expect(/notice: observability:grafanaDatabasePassword is not set/.test(runs[stack].stderr)).toBe(ha);
   });
 
   it("creates the servers namespace as restricted and the agents namespace as privileged", () => {

@@ -2,10 +2,11 @@
  * The rendered stacks as the strict checks see them: `npm run render` output, one render per stack and test file,
  * with ConfigMap files and container env looked up by name.
  */
-import { Doc, loadManifests, renderedStack } from "../support/render";
+import { CHECKED_STACKS, Doc, loadManifests, renderedStack } from "../support/render";
 
-export const STACKS = ["dev", "prod"] as const;
-export type StackName = (typeof STACKS)[number];
+/** dev, prod and the checked variants (prod-ha: the shared stores configured). */
+export const STACKS = CHECKED_STACKS;
+export type StackName = string;
 
 export interface RenderedStack {
   readonly stack: StackName;

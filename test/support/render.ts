@@ -8,10 +8,14 @@ import { loadAll } from "js-yaml";
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 export const { renderCommand } = require("./render-command") as { renderCommand(args: string[]): string[] };
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { VARIANTS, writeVariant } = require("./stack-variants") as {
+const { VARIANTS, CHECKED_STACKS: checked, writeVariant } = require("./stack-variants") as {
   VARIANTS: Record<string, { base: string }>;
+  CHECKED_STACKS: string[];
   writeVariant(name: string, dir: string): { file: string; stack: string };
 };
+
+/** dev, prod and the variants the render, schema, policy, network and strict tests check like them (stack-variants.js). */
+export const CHECKED_STACKS: readonly string[] = checked;
 
 export const ROOT = path.resolve(__dirname, "../..");
 

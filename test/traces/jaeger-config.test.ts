@@ -1,13 +1,14 @@
 import { load } from "js-yaml";
 import { parseStackConfig } from "../../config/parse";
-import { JAEGER_DATA_DIR, JAEGER_STORAGE, buildJaegerConfig, jaegerYaml } from "../../components/jaeger-config";
+import { BadgerBackend, JAEGER_DATA_DIR, JAEGER_STORAGE, JaegerConfig, buildJaegerConfig, jaegerYaml } from "../../components/jaeger-config";
 
 const defaults = parseStackConfig({ "observability:slackBotToken": "xoxb-1-2-test" }).settings.jaeger;
 const build = (over: Partial<typeof defaults> = {}) => buildJaegerConfig({ settings: { ...defaults, ...over } });
+const badgerOf = (c: JaegerConfig) => c.extensions.jaeger_storage.backends[JAEGER_STORAGE].badger as BadgerBackend;
 
 describe("Jaeger config.yaml builder", () => {
   const c = build();
-  const badger = c.extensions.jaeger_storage.backends[JAEGER_STORAGE].badger;
+  const badger = badgerOf(c);
 
   it("keeps Badger's keys and values on the mounted volume, not ephemeral", () => {
     expect(JAEGER_DATA_DIR).toBe("/badger");
@@ -18,7 +19,7 @@ describe("Jaeger config.yaml builder", () => {
   it("keeps spans for the configured retention, 168h by default", () => {
     expect(defaults.spanRetention).toBe("168h");
     expect(badger.ttl.spans).toBe("168h");
-    expect(build({ spanRetention: "336h" }).extensions.jaeger_storage.backends[JAEGER_STORAGE].badger.ttl.spans).toBe("336h");
+    expect(badgerOf(build({ spanRetention: "336h" })).ttl.spans).toBe("336h");
   });
 
   it("stores what the OTLP and Jaeger gRPC receivers take in, and queries the same store", () => {

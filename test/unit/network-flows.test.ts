@@ -3,7 +3,7 @@
  * is allowed, and the ones that must not be are denied.
  */
 import { connection, Endpoint, podsOf, worldOf, World, PodEndpoint } from "../support/network-policy";
-import { loadManifests, renderedStack } from "../support/render";
+import { CHECKED_STACKS, loadManifests, renderedStack } from "../support/render";
 
 const platformPod = (labels: Record<string, string> = { app: "gateway" }): PodEndpoint => ({ kind: "pod", namespace: "ai-platform", labels });
 const strangerPod: PodEndpoint = { kind: "pod", namespace: "batch-jobs", labels: { app: "anything" } };
@@ -11,7 +11,7 @@ const SLACK: Endpoint = { kind: "ip", ip: "203.0.113.10" };
 const INGRESS_CONTROLLER: PodEndpoint = { kind: "pod", namespace: "ingress-nginx", labels: { app: "controller" } };
 const API_SERVER: Endpoint = { kind: "ip", ip: "10.96.0.1" };
 
-describe.each(["dev", "prod"])("the %s stack's NetworkPolicies", (stack) => {
+describe.each(CHECKED_STACKS)("the %s stack's NetworkPolicies", (stack) => {
   let world: World;
   let pods: Record<string, PodEndpoint>;
   const pod = (name: string) => {
@@ -117,5 +117,48 @@ describe.each(["dev", "prod"])("the %s stack's NetworkPolicies", (stack) => {
     } finally {
       world = saved;
     }
+  });
+});
+
+describe("the shared stores' egress (prod-ha: Jaeger on in-cluster Elasticsearch, Grafana on PostgreSQL at 10.20.0.0/16)", () => {
+  let world: World;
+  let pods: Record<string, PodEndpoint>;
+  const pod = (name: string) => Object.values(pods).find((p) => (p.name ?? "").endsWith(`/${name}`)) as PodEndpoint;
+  const allowed = (from: Endpoint, to: Endpoint, port: number) => connection(world, from, to, port, "TCP").allowed;
+  const ES: PodEndpoint = { kind: "pod", namespace: "search", labels: { app: "elasticsearch" } };
+  const DB: Endpoint = { kind: "ip", ip: "10.20.3.4" };
+
+  beforeAll(() => {
+    const docs = loadManifests(renderedStack("prod-ha").file) as any[];
+    world = worldOf(docs);
+    pods = podsOf(docs);
+  });
+
+  it("let Jaeger reach Elasticsearch on its port and Grafana its database, nothing else", () => {
+    expect({
+      jaegerToSearch: allowed(pod("jaeger"), ES, 9200),
+      grafanaToDatabase: allowed(pod("grafana"), DB, 5432),
+      jaegerToSearchOtherPort: allowed(pod("jaeger"), ES, 9300),
+      jaegerToPlatform: allowed(pod("jaeger"), platformPod(), 9200),
+      jaegerToDatabase: allowed(pod("jaeger"), DB, 5432),
+      grafanaToDatabaseOutsideItsRange: allowed(pod("grafana"), { kind: "ip", ip: "203.0.113.10" }, 5432),
+      grafanaToSearch: allowed(pod("grafana"), ES, 9200),
+    }).toEqual({
+      jaegerToSearch: true,
+      grafanaToDatabase: true,
+      jaegerToSearchOtherPort: false,
+      jaegerToPlatform: false,
+      jaegerToDatabase: false,
+      grafanaToDatabaseOutsideItsRange: false,
+      grafanaToSearch: false,
+    });
+  });
+
+  it("are not in prod, whose Jaeger is on Badger and Grafana on SQLite", () => {
+    const docs = loadManifests(renderedStack("prod").file) as any[];
+    const prod = worldOf(docs);
+    const prodPods = podsOf(docs);
+    const jaeger = Object.values(prodPods).find((p) => (p.name ?? "").endsWith("/jaeger")) as PodEndpoint;
+    expect(connection(prod, jaeger, ES, 9200, "TCP").allowed).toBe(false);
   });
 });
