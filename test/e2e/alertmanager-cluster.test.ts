@@ -135,6 +135,7 @@ async function scenario(c: ClusterRun): Promise<Run> {
 
   // The replica that sent is killed mid-incident: its alert still fires, a new one starts.
   const killed = sentByReplica.findIndex((n) => n > 0);
+  if (killed < 0) throw new Error(`no replica notified HighGPUTemperature (notifications per replica: ${sentByReplica.join(", ")})`);
   await c.alertmanagers[killed].kill();
   const killedAt = Date.now();
   c.demo.down.add(NEW_DOWN);
