@@ -91,7 +91,8 @@ async function scenario(c: ClusterRun): Promise<Run> {
   }, { timeoutMs: 30_000 });
 
   // A silence made on the replica that would send last, for an alert that is not firing yet.
-  const silenceMadeOn = statuses.findIndex((s) => s.position === statuses.length - 1);
+  const last = Math.max(...statuses.map((s) => s.position));
+  const silenceMadeOn = statuses.map((s) => s.position).lastIndexOf(last);
   const res = await c.alertmanagers[silenceMadeOn].request("/api/v2/silences", {
     method: "POST",
     headers: { "Content-Type": "application/json" },
