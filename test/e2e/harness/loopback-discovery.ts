@@ -24,7 +24,7 @@ export interface SimulatedEndpoint {
   readonly labels?: Readonly<Record<string, string>>;
   readonly annotations?: Readonly<Record<string, string>>;
   /** The port as declared: the container port, and the EndpointSlice port when a Service selects the pod. */
-  readonly port: { readonly name?: string; readonly number: number };
+  readonly port: { readonly name?: string; readonly number: number; readonly protocol?: "TCP" | "UDP" };
   /** The Service whose EndpointSlice lists this endpoint (none: the pod is found by pod discovery only). */
   readonly service?: string;
   /**
@@ -70,7 +70,7 @@ export function discoveredTargets(sd: KubernetesSdConfig, endpoints: readonly Si
         ...podLabels(e),
         __meta_kubernetes_pod_container_name: e.pod.replace(/-[0-9a-z]+$/, ""),
         __meta_kubernetes_pod_container_port_number: String(e.port.number),
-        __meta_kubernetes_pod_container_port_protocol: "TCP",
+        __meta_kubernetes_pod_container_port_protocol: e.port.protocol ?? "TCP",
         ...(e.port.name ? { __meta_kubernetes_pod_container_port_name: e.port.name } : {}),
       },
     }));

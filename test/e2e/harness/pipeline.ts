@@ -49,7 +49,7 @@ export interface Sample {
 }
 
 /** Demo services scraped as jobs (learning-engine is the one the ServiceDown scenarios take down). */
-const SCRAPED_DEMO_SERVICES: readonly DemoService[] = ["gateway", "api-server", "mcpjungle", "max-serve", "memory-engine", "drift-monitor", "learning-engine"];
+export const SCRAPED_DEMO_SERVICES: readonly DemoService[] = ["gateway", "api-server", "mcpjungle", "max-serve", "memory-engine", "drift-monitor", "learning-engine"];
 
 /** The pod the fake DCGM exporter attributes GPU 1 to. */
 export const GPU_USER = { pod: "max-serve-7d9f-0", namespace: "ai-platform", container: "max-serve" } as const;
@@ -58,7 +58,7 @@ export const GPU_USER = { pod: "max-serve-7d9f-0", namespace: "ai-platform", con
 export const GPU_NODES = ["gpu-node-0", "gpu-node-1"] as const;
 
 /** Two GPUs per node at 40% and 60 °C (GPU 1 of the first node in use), Redis at half its maxmemory, 15 of 100 PostgreSQL connections. */
-function setHealthy(gpuNodes: readonly FakeDcgmExporter[], redis: FakeRedisExporter, postgres: FakePostgresExporter): void {
+export function setHealthy(gpuNodes: readonly FakeDcgmExporter[], redis: FakeRedisExporter, postgres: FakePostgresExporter): void {
   gpuNodes.forEach((dcgm, node) => {
     dcgm.set(0, { utilizationPercent: 40, framebufferUsedMiB: 20_000, framebufferFreeMiB: 60_000, temperatureCelsius: 60 });
     dcgm.set(1, { utilizationPercent: 40, framebufferUsedMiB: 20_000, framebufferFreeMiB: 60_000, temperatureCelsius: 60, ...(node === 0 ? { user: GPU_USER } : {}) });

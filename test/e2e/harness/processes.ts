@@ -154,6 +154,14 @@ export class Daemon {
     clearTimeout(timer);
   }
 
+  /** SIGKILL at once, as a node lost or an OOM kill: the process says nothing to anyone before it goes. */
+  async kill(): Promise<void> {
+    const child = this.child;
+    if (!child) return;
+    child.kill("SIGKILL");
+    await this.exited;
+  }
+
   /** The last lines of its log, for failure messages. */
   logTail(lines = 30): string {
     return tail(this.logFile, lines);
