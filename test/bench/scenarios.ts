@@ -215,7 +215,9 @@ export async function ruleCost(rendered: RenderedStack, scale: SyntheticScale, c
     const prom = load(rendered.prometheusYml) as { global: { evaluation_interval: string; scrape_interval: string } };
     const interval = durationMs(prom.global.evaluation_interval);
     const scrapeMs = durationMs(prom.global.scrape_interval);
-    await waitFor(`${jobs} synthetic targets scraped`, async () => ((await p.targetsUp()) >= jobs ? true : undefined), { timeoutMs: 4 * scrapeMs + 120_000, intervalMs: 2_000 });
+    // Every synthetic pod up (the memory engine's are scraped by two jobs; Alertmanager's own target is left out).
+    const up = async () => Number((await p.query('sum(up{job!~"alertmanager|prometheus"})'))[0]?.value[1] ?? 0);
+    await waitFor(`${jobs} synthetic targets scraped`, async () => ((await up()) >= jobs ? true : undefined), { timeoutMs: 4 * scrapeMs + 120_000, intervalMs: 2_000 });
     // rate() needs two samples of a series: wait until every rated family has its recorded rate.
     const probe = `count(${recordedRateName(M.httpRequestsTotal.name)}) and count(${recordedRateName(bucket(M.httpRequestDurationSeconds))})`;
     await waitFor("recorded rates", async () => ((await p.query(probe)).length > 0 ? true : undefined), { timeoutMs: 4 * scrapeMs + 4 * interval + 60_000, intervalMs: 2_000 });

@@ -55,8 +55,8 @@ export const RULE_SCALES: readonly SyntheticScale[] = [
 const SYNTHETIC_JOBS = ["gateway", "api-server", "mcpjungle", "max-serve", "memory-engine", "drift-monitor"] as const;
 type SyntheticJob = (typeof SYNTHETIC_JOBS)[number];
 
-/** Every this long the served counters grow, so successive scrapes see them rise (rates are not zero). */
-const COUNTER_STEP_MS = 5_000;
+/** Every this long (the dev scrape interval) the served counters grow, so successive scrapes see them rise. */
+const COUNTER_STEP_MS = 15_000;
 /** Sample lines of counter-like series: counters, and histogram buckets, sums and counts. */
 const COUNTER_LINE = /^([a-zA-Z_:][a-zA-Z0-9_:]*(?:_total|_bucket|_sum|_count)(?:\{[^}]*\})?) (\S+)$/;
 
@@ -69,7 +69,7 @@ const COUNTER_LINE = /^([a-zA-Z_:][a-zA-Z0-9_:]*(?:_total|_bucket|_sum|_count)(?
 class GrowingExposition {
   private readonly fixed: string[] = [];
   private readonly counters: { index: number; prefix: string; value: number }[] = [];
-  private cached?: { step: number; body: string };
+  private cached?: { step: number; body: Buffer };
 
   constructor(text: string, private readonly started: number) {
     for (const line of text.split("\n")) {
@@ -79,12 +79,13 @@ class GrowingExposition {
     }
   }
 
-  body(now = Date.now()): string {
+  /** The exposition as served now, encoded once per step: every replica of the job gets the same bytes. */
+  body(now = Date.now()): Buffer {
     const step = 1 + Math.floor((now - this.started) / COUNTER_STEP_MS);
     if (this.cached?.step !== step) {
       const lines = [...this.fixed];
       for (const c of this.counters) lines[c.index] = `${c.prefix} ${c.value * step}`;
-      this.cached = { step, body: lines.join("\n") };
+      this.cached = { step, body: Buffer.from(lines.join("\n")) };
     }
     return this.cached.body;
   }
@@ -120,7 +121,7 @@ export class SyntheticPlatform {
         return;
       }
       const body = exposition.body();
-      res.writeHead(200, { "Content-Type": contentType, "Content-Length": Buffer.byteLength(body) });
+      res.writeHead(200, { "Content-Type": contentType, "Content-Length": body.length });
       res.end(body);
     });
     const dcgm = await FakeDcgmExporter.start();
