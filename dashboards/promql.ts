@@ -1,9 +1,11 @@
 /**
  * PromQL for panels: the rules' typed builders (labels checked against the catalog family) with Grafana's rate
  * window, plus the few shapes only dashboards need. Metric names come from catalog entries or recorded names only.
+ * A series the recording rules rate (rules/rated.ts) is read from its recorded 5m rate, never rated again here: a
+ * panel over the platform's families costs a lookup of the recorded series, whatever the dashboard's time range.
  */
 import { Counter, Histogram, MetricFamily, TargetLabel, count, sum } from "../telemetry/catalog";
-import { Matcher, Matchers, SeriesLabel, errorRatio as ruleErrorRatio, quantile as ruleQuantile, re, selector, series } from "../rules/promql";
+import { Matcher, Matchers, SeriesLabel, errorRatio as ruleErrorRatio, quantile as ruleQuantile, rateOf, re, selector, series } from "../rules/promql";
 import { RATE_WINDOW, v } from "./kit";
 
 export { re, selector, series };
@@ -19,7 +21,7 @@ function aggregation(op: string, labels: readonly string[]): string {
 
 /** `sum by (labels) (rate(counter{matchers}[window]))`. */
 export function sumRate<F extends Counter>(c: F, by: readonly SeriesLabel<F>[], matchers: Matchers<F> = {}): string {
-  return `${aggregation("sum", by)}(rate(${series(c, matchers)}[${RATE_WINDOW}]))`;
+  return `${aggregation("sum", by)}(${rateOf(c.name, matchers, RATE_WINDOW, by)})`;
 }
 
 /** Quantile of a histogram over the panel's rate window. */
@@ -30,12 +32,12 @@ export function quantile<F extends Histogram>(q: number, h: F, by: readonly Seri
 /** Mean observed value of a histogram (sum / count) over the panel's rate window. */
 export function mean<F extends Histogram>(h: F, by: readonly SeriesLabel<F>[], matchers: Matchers<F> = {}): string {
   const s = aggregation("sum", by);
-  return `${s}(rate(${selector(sum(h), matchers)}[${RATE_WINDOW}])) / ${s}(rate(${selector(count(h), matchers)}[${RATE_WINDOW}]))`;
+  return `${s}(${rateOf(sum(h), matchers, RATE_WINDOW, by)}) / ${s}(${rateOf(count(h), matchers, RATE_WINDOW, by)})`;
 }
 
 /** Observations per second of a histogram (its `_count` rate). */
 export function observationRate<F extends Histogram>(h: F, by: readonly SeriesLabel<F>[], matchers: Matchers<F> = {}): string {
-  return `${aggregation("sum", by)}(rate(${selector(count(h), matchers)}[${RATE_WINDOW}]))`;
+  return `${aggregation("sum", by)}(${rateOf(count(h), matchers, RATE_WINDOW, by)})`;
 }
 
 /**

@@ -1,9 +1,11 @@
 /**
- * The seed's error-rate alerts: more than 1% of requests failing, per service.
+ * The seed's error-rate alerts: more than 1% of requests failing, per service. They read the error ratios the
+ * recording rules publish (recording.ts), computed by `errorRatioByService` from the recorded counter rates.
  * HTTP counts only 5xx (a 4xx is the caller's mistake); inference and MCP count every status but `success`.
  */
 import { Counter, M } from "../telemetry/catalog";
-import { Matchers, errorRatio, ne, re } from "./promql";
+import { Matchers, errorRatio, ne, re, selector } from "./promql";
+import { RECORDED } from "./recorded-names";
 import { ERROR_FOR, ERROR_RATIO } from "./thresholds";
 import { AlertRule, RuleGroup } from "./types";
 
@@ -24,7 +26,7 @@ const description = (what: string) =>
 export const ERROR_ALERTS: readonly AlertRule[] = [
   {
     alert: "HighErrorRate",
-    expr: `${errorRatioByService(M.httpRequestsTotal, HTTP_ERRORS)} > ${ERROR_RATIO}`,
+    expr: `${RECORDED.httpErrorRatio} > ${ERROR_RATIO}`,
     for: ERROR_FOR,
     severity: "warning",
     category: "errors",
@@ -33,7 +35,7 @@ export const ERROR_ALERTS: readonly AlertRule[] = [
   },
   {
     alert: "HighMaxServeErrorRate",
-    expr: `${errorRatioByService(M.inferenceRequestsTotal, INFERENCE_ERRORS, { service: "max-serve" })} > ${ERROR_RATIO}`,
+    expr: `${selector(RECORDED.inferenceErrorRatio, { service: "max-serve" })} > ${ERROR_RATIO}`,
     for: ERROR_FOR,
     severity: "warning",
     category: "errors",
@@ -43,7 +45,7 @@ export const ERROR_ALERTS: readonly AlertRule[] = [
   },
   {
     alert: "HighMCPErrorRate",
-    expr: `${errorRatioByService(M.mcpRequestsTotal, MCP_ERRORS)} > ${ERROR_RATIO}`,
+    expr: `${RECORDED.mcpErrorRatio} > ${ERROR_RATIO}`,
     for: ERROR_FOR,
     severity: "warning",
     category: "errors",

@@ -1,68 +1,54 @@
 /**
- * Recording rules: the per-service latency and error series the dashboards read (computed exactly as the alerts
- * compute them), aggregations of the per-user and per-session memory series that drop `user_id` and `session_id`
- * so dashboards never fan out over them, and the seed's GPU names recorded from the DCGM exporter.
+ * Recording rules. First the rates (rated.ts): each platform counter and histogram series rated once per window,
+ * replicas summed away, the family's own labels kept. From those alone, the per-service latency and error series the
+ * alerts compare with their thresholds and the dashboards draw. Then aggregations of the per-user and per-session
+ * memory series that drop `user_id` and `session_id` so dashboards never fan out over them, and the seed's GPU names
+ * recorded from the DCGM exporter.
+ *
+ * One group per rated family: a group evaluates its rules in order at one timestamp, so a family's quantile or ratio
+ * reads the rate recorded just before it, and no group holds more than one family's raw series.
  */
-import { Counter, Histogram, M, stem } from "../telemetry/catalog";
+import { Counter, Histogram, M } from "../telemetry/catalog";
 import { HTTP_ERRORS, INFERENCE_ERRORS, MCP_ERRORS, MEMORY_ERRORS, errorRatioByService } from "./errors";
 import { p95ByService } from "./latency";
 import { Matchers, SeriesLabel, aggregate, rateBy } from "./promql";
+import { RATE_WINDOW, RATED_SERIES, RatedSeries } from "./rated";
+import { RECORDED } from "./recorded-names";
 import { BUDGET_WARNING_RATIO } from "./thresholds";
 import { RecordingRule, RuleGroup } from "./types";
 
-const p95Name = <N extends string>(h: { name: N }) => `service:${h.name}:p95_5m` as const;
-const errorRatioName = (c: Counter) => `service:${stem(c)}:error_ratio_5m`;
-const rateName = (c: Counter) => `service:${stem(c)}:rate5m`;
-
-/** Names of the recorded series, for dashboards. */
-export const RECORDED = {
-  httpP95: p95Name(M.httpRequestDurationSeconds),
-  inferenceP95: p95Name(M.inferenceDurationSeconds),
-  mcpP95: p95Name(M.mcpOperationDurationSeconds),
-  memoryP95: p95Name(M.memoryOperationDurationSeconds),
-  queueWaitP95: p95Name(M.requestQueueWaitSeconds),
-  httpErrorRatio: errorRatioName(M.httpRequestsTotal),
-  inferenceErrorRatio: errorRatioName(M.inferenceRequestsTotal),
-  mcpErrorRatio: errorRatioName(M.mcpRequestsTotal),
-  memoryErrorRatio: errorRatioName(M.memoryOperationsTotal),
-  httpRate: rateName(M.httpRequestsTotal),
-  inferenceRate: rateName(M.inferenceRequestsTotal),
-  mcpRate: rateName(M.mcpRequestsTotal),
-  memoryRate: rateName(M.memoryOperationsTotal),
-  memoryItems: `service:${M.memoryItemsTotal.name}:sum`,
-  budgetUtilizationMax: `service:${M.memoryBudgetUtilization.name}:max`,
-  budgetUsedBytes: `service:${M.memoryBudgetUsedBytes.name}:sum`,
-  budgetTotalBytes: `service:${M.memoryBudgetTotalBytes.name}:sum`,
-  budgetSessions: `service:memory_budget_sessions:count`,
-  budgetSessionsOverWarning: `service:memory_budget_sessions_over_warning:count`,
-  gpuUtilizationPercent: M.gpuUtilizationPercent.name,
-  gpuMemoryUsedBytes: M.gpuMemoryUsedBytes.name,
-  gpuMemoryTotalBytes: M.gpuMemoryTotalBytes.name,
-  gpuTemperatureCelsius: M.gpuTemperatureCelsius.name,
-} as const;
+export { RECORDED };
 
 const p95 = (record: string, h: Histogram): RecordingRule => ({ record, expr: p95ByService(h) });
 const ratio = <F extends Counter>(record: string, c: F, errors: Matchers<F>): RecordingRule => ({ record, expr: errorRatioByService(c, errors) });
 const rate = (record: string, c: Counter): RecordingRule => ({ record, expr: rateBy(c, ["service"]) });
 
-const LATENCY: readonly RecordingRule[] = [
-  p95(RECORDED.httpP95, M.httpRequestDurationSeconds),
-  p95(RECORDED.inferenceP95, M.inferenceDurationSeconds),
-  p95(RECORDED.mcpP95, M.mcpOperationDurationSeconds),
-  p95(RECORDED.memoryP95, M.memoryOperationDurationSeconds),
-  p95(RECORDED.queueWaitP95, M.requestQueueWaitSeconds),
-];
+/** The one rule that rates a raw series. */
+const rated = (s: RatedSeries): RecordingRule => ({ record: s.recorded, expr: `sum by (${s.labels.join(", ")}) (rate(${s.raw}[${RATE_WINDOW}]))` });
 
-const TRAFFIC: readonly RecordingRule[] = [
-  ratio(RECORDED.httpErrorRatio, M.httpRequestsTotal, HTTP_ERRORS),
-  ratio(RECORDED.inferenceErrorRatio, M.inferenceRequestsTotal, INFERENCE_ERRORS),
-  ratio(RECORDED.mcpErrorRatio, M.mcpRequestsTotal, MCP_ERRORS),
-  ratio(RECORDED.memoryErrorRatio, M.memoryOperationsTotal, MEMORY_ERRORS),
-  rate(RECORDED.httpRate, M.httpRequestsTotal),
-  rate(RECORDED.inferenceRate, M.inferenceRequestsTotal),
-  rate(RECORDED.mcpRate, M.mcpRequestsTotal),
-  rate(RECORDED.memoryRate, M.memoryOperationsTotal),
-];
+/** What each family's group records from its rates, after them. */
+const DERIVED: ReadonlyMap<string, readonly RecordingRule[]> = new Map([
+  [M.httpRequestDurationSeconds.name, [p95(RECORDED.httpP95, M.httpRequestDurationSeconds)]],
+  [M.inferenceDurationSeconds.name, [p95(RECORDED.inferenceP95, M.inferenceDurationSeconds)]],
+  [M.mcpOperationDurationSeconds.name, [p95(RECORDED.mcpP95, M.mcpOperationDurationSeconds)]],
+  [M.memoryOperationDurationSeconds.name, [p95(RECORDED.memoryP95, M.memoryOperationDurationSeconds)]],
+  [M.requestQueueWaitSeconds.name, [p95(RECORDED.queueWaitP95, M.requestQueueWaitSeconds)]],
+  [M.httpRequestsTotal.name, [ratio(RECORDED.httpErrorRatio, M.httpRequestsTotal, HTTP_ERRORS), rate(RECORDED.httpRate, M.httpRequestsTotal)]],
+  [M.inferenceRequestsTotal.name, [ratio(RECORDED.inferenceErrorRatio, M.inferenceRequestsTotal, INFERENCE_ERRORS), rate(RECORDED.inferenceRate, M.inferenceRequestsTotal)]],
+  [M.mcpRequestsTotal.name, [ratio(RECORDED.mcpErrorRatio, M.mcpRequestsTotal, MCP_ERRORS), rate(RECORDED.mcpRate, M.mcpRequestsTotal)]],
+  [M.memoryOperationsTotal.name, [ratio(RECORDED.memoryErrorRatio, M.memoryOperationsTotal, MEMORY_ERRORS), rate(RECORDED.memoryRate, M.memoryOperationsTotal)]],
+]);
+
+/** The group that rates a family: `recording-<family>`. */
+export const ratedGroupName = (family: { name: string }): string => `recording-${family.name}`;
+
+function ratedGroups(): RuleGroup[] {
+  const families = [...new Set(RATED_SERIES.map((s) => s.family))];
+  return families.map((f) => ({
+    name: ratedGroupName(f),
+    rules: [...RATED_SERIES.filter((s) => s.family === f).map(rated), ...(DERIVED.get(f.name) ?? [])],
+  }));
+}
 
 const MEMORY: readonly RecordingRule[] = [
   { record: RECORDED.memoryItems, expr: aggregate("sum", M.memoryItemsTotal, ["service"]) },
@@ -101,17 +87,14 @@ const GPU: readonly RecordingRule[] = [
   { record: RECORDED.gpuTemperatureCelsius, expr: fromDcgm(M.dcgmGpuTemp.name) },
 ];
 
-/** Group names, referenced by the rule unit tests' `group_eval_order`. */
+/** Group names of the gauge aggregations, referenced by the rule unit tests' `group_eval_order`. */
 export const RECORDING_GROUPS = {
-  latency: "recording-latency",
-  traffic: "recording-traffic",
   memory: "recording-memory",
   gpu: "gpu-seed-names",
 } as const;
 
 export const recordingGroups = (): RuleGroup[] => [
-  { name: RECORDING_GROUPS.latency, rules: LATENCY },
-  { name: RECORDING_GROUPS.traffic, rules: TRAFFIC },
+  ...ratedGroups(),
   { name: RECORDING_GROUPS.memory, rules: MEMORY },
   { name: RECORDING_GROUPS.gpu, rules: GPU },
 ];

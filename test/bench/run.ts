@@ -2,6 +2,7 @@
  * `npm run bench`: measures the stack on this machine and writes docs/benchmarks.md (figures and the machine).
  *
  *   npm run bench [-- --runs 5] [-- --skip-e2e] [-- --out docs/benchmarks.md] [-- --only <scenario>[,<scenario>]]
+ *                 [-- --rule-scales 10k,100k,1M]
  *
  * Needs what `npm test` and `npm run test:e2e` need (the pinned Prometheus and Alertmanager, built by
  * scripts/install-test-tools.sh). Takes
@@ -15,19 +16,21 @@ import * as path from "node:path";
 import { ROOT } from "../support/render";
 import { renderStack } from "../e2e/harness/stack-files";
 import { Machine, machine, median, progress, seconds } from "./machine";
+import { ruleCostPlot } from "./plot";
+import { RULE_SCALES, SyntheticScale } from "./synthetic";
 import {
   JobScrape,
   LOAD_SDKS,
   NotifyTime,
   RENDER_GOAL_RATIO,
   RenderCost,
-  RuleEvaluation,
+  RuleCost,
   SessionSeriesLimit,
   SuiteTime,
   notifyCompressed,
   notifyUncompressed,
   renderCost,
-  ruleEvaluation,
+  ruleCost,
   sessionSeriesLimit,
   suiteTime,
 } from "./scenarios";
@@ -42,17 +45,28 @@ interface Options {
   out: string;
   /** Scenarios to run alone (undefined: all, and the whole file is written). */
   only?: Scenario[];
+  /** The platform sizes the rules scenario measures (default: all of RULE_SCALES). */
+  ruleScales: SyntheticScale[];
 }
 
-const USAGE = `usage: npm run bench -- [--runs <n>] [--skip-e2e] [--out <file>] [--only <scenario>[,<scenario>]] (scenarios: ${SCENARIOS.join(", ")})`;
+const USAGE = `usage: npm run bench -- [--runs <n>] [--skip-e2e] [--out <file>] [--only <scenario>[,<scenario>]] [--rule-scales <scale>[,<scale>]] (scenarios: ${SCENARIOS.join(", ")}; scales: ${RULE_SCALES.map((x) => x.name).join(", ")})`;
 const COMPRESSION = 60;
+/** The rules scenario's plot, written next to the output file. */
+const RULES_PLOT = "benchmarks-rules.png";
 const RULE_CYCLES = 6;
+/** The rules scenario's goals: the slowest group at 100k series, all groups per interval at 1M, growth exponent. */
+const GOAL_SLOWEST_GROUP_MS = 100;
+const GOAL_SLOWEST_GROUP_SCALE = "100k";
+const GOAL_TOTAL_SHARE = 0.1;
+const GOAL_TOTAL_SCALE = "1M";
+/** Growth of evaluation time with series, as the slope on log-log axes: 1 is linear; 0.1 over it is measurement noise. */
+const GOAL_GROWTH_EXPONENT = 1.1;
 /** Users of the memory engine in the session-series scenario: twice the per-session job's limit. */
 const SESSION_SERIES_USERS = 1_000_000;
 const SESSION_SERIES_SESSIONS = 1_000;
 
 function parseArgs(argv: readonly string[]): Options {
-  const opts: Options = { runs: 5, skipE2e: false, out: path.join(ROOT, "docs", "benchmarks.md") };
+  const opts: Options = { runs: 5, skipE2e: false, out: path.join(ROOT, "docs", "benchmarks.md"), ruleScales: [...RULE_SCALES] };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === "--skip-e2e") opts.skipE2e = true;
@@ -69,6 +83,11 @@ function parseArgs(argv: readonly string[]): Options {
       const unknown = names.filter((n) => !(SCENARIOS as readonly string[]).includes(n));
       if (names.length === 0 || unknown.length > 0) throw new Error(`--only takes scenarios from ${SCENARIOS.join(", ")}, got ${JSON.stringify(argv[i] ?? "")}\n${USAGE}`);
       opts.only = names as Scenario[];
+    } else if (a === "--rule-scales") {
+      const names = (argv[++i] ?? "").split(",").filter((n) => n !== "");
+      const scales = RULE_SCALES.filter((x) => names.includes(x.name));
+      if (names.length === 0 || scales.length !== new Set(names).size) throw new Error(`--rule-scales takes scales from ${RULE_SCALES.map((x) => x.name).join(", ")}, got ${JSON.stringify(argv[i] ?? "")}\n${USAGE}`);
+      opts.ruleScales = scales;
     } else throw new Error(`unknown argument ${JSON.stringify(a)}\n${USAGE}`);
   }
   return opts;
@@ -80,7 +99,7 @@ interface Results {
   suites?: SuiteTime[];
   notifyUncompressed?: NotifyTime[];
   notifyCompressed?: NotifyTime[];
-  rules?: RuleEvaluation;
+  rules?: RuleCost[];
   sessionSeries?: SessionSeriesLimit;
   totalMs: number;
 }
@@ -175,21 +194,96 @@ ${table(["alert", "channel", "elapsed (s)", "bound (s)", "ratio"], notifyRows(co
 `;
 }
 
-function rulesSection(rules: RuleEvaluation): string {
+interface Goal {
+  readonly text: string;
+  /** undefined: the scale it needs was not measured. */
+  readonly met?: boolean;
+  readonly figure: string;
+}
+
+/** Slope of log(evaluation time) against log(head series) between consecutive scales. */
+function growthExponents(rules: readonly RuleCost[]): { from: string; to: string; exponent: number }[] {
+  const sorted = [...rules].sort((a, b) => a.headSeries - b.headSeries);
+  return sorted.slice(1).map((r, i) => ({ from: sorted[i].scale, to: r.scale, exponent: Math.log(r.totalMedianMs / sorted[i].totalMedianMs) / Math.log(r.headSeries / sorted[i].headSeries) }));
+}
+
+function ruleGoals(rules: readonly RuleCost[]): Goal[] {
+  const at = (scale: string) => rules.find((r) => r.scale === scale);
+  const g100 = at(GOAL_SLOWEST_GROUP_SCALE);
+  const g1m = at(GOAL_TOTAL_SCALE);
+  const growth = growthExponents(rules);
+  return [
+    {
+      text: `slowest group under ${GOAL_SLOWEST_GROUP_MS} ms at ${GOAL_SLOWEST_GROUP_SCALE} series`,
+      met: g100 && g100.slowestGroupMedianMs < GOAL_SLOWEST_GROUP_MS,
+      figure: g100 ? `${g100.slowestGroup}: median ${g100.slowestGroupMedianMs.toFixed(1)} ms, max ${g100.slowestGroupMaxMs.toFixed(1)} ms` : "not measured",
+    },
+    {
+      text: `all groups under ${GOAL_TOTAL_SHARE * 100}% of the evaluation interval at ${GOAL_TOTAL_SCALE} series`,
+      met: g1m && g1m.totalMedianMs < GOAL_TOTAL_SHARE * g1m.evaluationIntervalMs,
+      figure: g1m ? `median ${g1m.totalMedianMs.toFixed(0)} ms, max ${g1m.totalMaxMs.toFixed(0)} ms of ${seconds(g1m.evaluationIntervalMs, 0)} s (${((100 * g1m.totalMedianMs) / g1m.evaluationIntervalMs).toFixed(1)}%)` : "not measured",
+    },
+    {
+      text: `growth no worse than linear (log-log slope of all groups' time against head series at most ${GOAL_GROWTH_EXPONENT})`,
+      met: growth.length > 0 ? growth.every((x) => x.exponent <= GOAL_GROWTH_EXPONENT) : undefined,
+      figure: growth.length > 0 ? growth.map((x) => `${x.from} to ${x.to}: ${x.exponent.toFixed(2)}`).join(", ") : "needs two scales",
+    },
+  ];
+}
+
+const verdict = (g: Goal): string => (g.met === undefined ? "not measured" : g.met ? "met" : "**NOT met**");
+const mib = (bytes: number): string => (bytes / 2 ** 20).toFixed(0);
+
+function rulesSection(rules: readonly RuleCost[], plotFile: string): string {
+  const groups = [...new Set(rules.flatMap((r) => Object.keys(r.groupMedianMs)))].sort(
+    (a, b) => (rules.at(-1)?.groupMedianMs[b] ?? 0) - (rules.at(-1)?.groupMedianMs[a] ?? 0),
+  );
+  const interval = rules[0]?.evaluationIntervalMs ?? NaN;
   return `## Rule evaluation cost
 
-Prometheus with the rendered dev rules and timings (evaluation every ${seconds(rules.evaluationIntervalMs, 0)} s) scraping
-synthetic targets in the catalog's shapes, built with the instrumentation helpers (test/bench/synthetic.ts), each job
-under its sample_limit: ${rules.seriesScraped.toLocaleString("en-US")} series per scrape
-(${Object.entries(rules.seriesByJob).sort().map(([j, c]) => `${j} ${c.toLocaleString("en-US")}`).join(", ")}); head series
-${rules.headSeries.toLocaleString("en-US")}. Observed over ${rules.cyclesObserved} evaluation intervals
-(\`prometheus_rule_group_last_duration_seconds\`, largest value seen per group).
+\`npm run bench -- --only rules\`: Prometheus with the rendered dev rules and timings (evaluation every ${seconds(interval, 0)} s)
+scraping synthetic targets in the catalog's shapes, built with the instrumentation helpers and served from loopback
+(test/bench/synthetic.ts; each pod under its job's sample_limit). From 10k to 100k series the label values grow
+(endpoints, models, operations, users); from 100k to 1M the pods do (ten per job). Each scale observed over
+${rules[0]?.cyclesObserved ?? 0} evaluation intervals once the recorded rates had values; evaluation time is Prometheus' own
+\`prometheus_rule_group_last_duration_seconds\` (median and largest per group over the intervals), all groups
+summed per interval; memory is Prometheus' \`process_resident_memory_bytes\` and \`go_memstats_heap_inuse_bytes\` at
+the end. Wall times on a shared machine: the load average is the machine's while observing.
 
-- Slowest rule group: **${rules.slowestGroup}**, ${rules.slowestGroupMs.toFixed(1)} ms.
-- All groups together, largest single sample: ${rules.allGroupsMaxMs.toFixed(1)} ms of the ${seconds(rules.evaluationIntervalMs, 0)} s interval.
-- Missed evaluation iterations: ${rules.missedIterations}. Slowest scrape: ${rules.maxScrapeDurationMs.toFixed(0)} ms.
+${table(
+  ["scale", "pods per job", "scraped series", "head series", "recorded series", "slowest group: median (ms)", "max (ms)", "all groups per interval: median (ms)", "max (ms)", "share of interval", "µs per head series", "RSS (MiB)", "heap in use (MiB)", "missed evaluations", "slowest scrape (ms)", "load average"],
+  rules.map((r) => [
+    r.scale,
+    r.replicas,
+    n(r.seriesScraped),
+    n(r.headSeries),
+    n(r.recordedSeries),
+    r.slowestGroupMedianMs.toFixed(1),
+    r.slowestGroupMaxMs.toFixed(1),
+    r.totalMedianMs.toFixed(1),
+    r.totalMaxMs.toFixed(1),
+    `${((100 * r.totalMedianMs) / r.evaluationIntervalMs).toFixed(2)}%`,
+    ((1000 * r.totalMedianMs) / r.headSeries).toFixed(2),
+    mib(r.residentBytes),
+    mib(r.heapInuseBytes),
+    r.missedIterations,
+    r.maxScrapeDurationMs.toFixed(0),
+    r.loadAverage.toFixed(1),
+  ]),
+)}
 
-${table(["rule group", "max last duration (ms)"], Object.entries(rules.groupMaxMs).sort((a, b) => b[1] - a[1]).map(([g, ms]) => [g, ms.toFixed(2)]))}
+![Rule evaluation time against active series](${plotFile})
+
+Evaluation time against head series, both axes logarithmic: blue all groups per interval (dashed: 10% of the
+interval), orange the slowest group (dashed: 100 ms).
+
+Goals:
+
+${ruleGoals(rules).map((g) => `- ${g.text}: ${verdict(g)} (${g.figure}).`).join("\n")}
+
+Per group, median last duration (ms):
+
+${table(["rule group", ...rules.map((r) => r.scale)], groups.map((g) => [g, ...rules.map((r) => (r.groupMedianMs[g] ?? NaN).toFixed(2))]))}
 `;
 }
 
@@ -269,9 +363,18 @@ async function main(): Promise<void> {
     results.notifyCompressed = await notifyCompressed(rendered, COMPRESSION);
     out.push(notifySection(results.notifyUncompressed, results.notifyCompressed));
   }
+  const plotFile = path.join(path.dirname(opts.out), RULES_PLOT);
+  let plot: Buffer | undefined;
   if (rendered && runs("rules")) {
-    results.rules = await ruleEvaluation(rendered, RULE_CYCLES);
-    out.push(rulesSection(results.rules));
+    results.rules = [];
+    for (const scale of opts.ruleScales) results.rules.push(await ruleCost(rendered, scale, RULE_CYCLES));
+    out.push(rulesSection(results.rules, RULES_PLOT));
+    for (const g of ruleGoals(results.rules)) progress(`rules goal: ${g.text}: ${g.met === undefined ? "not measured" : g.met ? "met" : "NOT met"} (${g.figure})`);
+    const interval = results.rules[0].evaluationIntervalMs;
+    plot = ruleCostPlot(
+      results.rules.map((r) => ({ series: r.headSeries, totalMs: r.totalMedianMs, slowestGroupMs: r.slowestGroupMedianMs })),
+      { slowestGroupMs: GOAL_SLOWEST_GROUP_MS, totalMs: GOAL_TOTAL_SHARE * interval },
+    );
   }
   const failures: string[] = [];
   if (rendered && runs("session-series")) {
@@ -289,6 +392,10 @@ async function main(): Promise<void> {
   const text = opts.only && existsSync(opts.out) ? spliceSections(readFileSync(opts.out, "utf8"), out) : `${header(results, opts)}\n${out.join("\n")}`;
   mkdirSync(path.dirname(opts.out), { recursive: true });
   writeFileSync(opts.out, text);
+  if (plot) {
+    writeFileSync(plotFile, plot);
+    progress(`wrote ${path.relative(process.cwd(), plotFile)}`);
+  }
   progress(`wrote ${path.relative(process.cwd(), opts.out)}${opts.only ? ` (sections: ${opts.only.join(", ")})` : ""}`);
 }
 

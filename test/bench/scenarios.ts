@@ -14,9 +14,10 @@ import { Pipeline } from "../e2e/harness/pipeline";
 import { Daemon, sleep, waitFor } from "../e2e/harness/processes";
 import { componentEndpoint } from "../e2e/harness/simulated-cluster";
 import { COMPRESSED_INTERVAL, RenderedStack, durationMs } from "../e2e/harness/stack-files";
-import { M, SESSION_SERIES_JOB } from "../../telemetry/catalog";
+import { M, SESSION_SERIES_JOB, bucket } from "../../telemetry/catalog";
+import { recordedRateName } from "../../rules/rated";
 import { median, progress } from "./machine";
-import { HUNDRED_THOUSAND, MEMORY_ENGINE_CORE_SERIES, SyntheticPlatform, sessionSeriesEngine } from "./synthetic";
+import { MEMORY_ENGINE_CORE_SERIES, SyntheticPlatform, SyntheticScale, sessionSeriesEngine } from "./synthetic";
 
 // ---- render and test suite ---------------------------------------------------------------------------------------
 
@@ -198,20 +199,34 @@ export async function notifyCompressed(rendered: RenderedStack, compression: num
 
 // ---- rule evaluation cost ----------------------------------------------------------------------------------------
 
-export interface RuleEvaluation {
+/** The cost of the rendered rules on one synthetic platform (one scale of RULE_SCALES). */
+export interface RuleCost {
+  readonly scale: string;
+  readonly replicas: number;
   readonly seriesScraped: number;
   readonly seriesByJob: Record<string, number>;
+  /** prometheus_tsdb_head_series at the end: the scraped series, the recorded ones and Prometheus' own. */
   readonly headSeries: number;
+  /** Series the recording rules wrote in the last evaluation of each group, summed. */
+  readonly recordedSeries: number;
   readonly evaluationIntervalMs: number;
   readonly cyclesObserved: number;
-  /** Per rule group: the largest prometheus_rule_group_last_duration_seconds seen, in ms. */
+  /** Per rule group (`file;group`): prometheus_rule_group_last_duration_seconds over the observed intervals, in ms. */
+  readonly groupMedianMs: Record<string, number>;
   readonly groupMaxMs: Record<string, number>;
   readonly slowestGroup: string;
-  readonly slowestGroupMs: number;
-  /** Largest sum over groups of one sample of last durations, in ms. */
-  readonly allGroupsMaxMs: number;
+  readonly slowestGroupMedianMs: number;
+  readonly slowestGroupMaxMs: number;
+  /** Every group's last duration summed, per observed interval: the evaluation time one interval costs. */
+  readonly totalMedianMs: number;
+  readonly totalMaxMs: number;
+  /** process_resident_memory_bytes and go_memstats_heap_inuse_bytes of Prometheus at the end. */
+  readonly residentBytes: number;
+  readonly heapInuseBytes: number;
   readonly missedIterations: number;
   readonly maxScrapeDurationMs: number;
+  /** The machine's 1-minute load average while observing (other work slows every figure). */
+  readonly loadAverage: number;
 }
 
 /** Samples of a daemon's /metrics lines `name{labels} value`, as [labels text, value]. */
@@ -225,49 +240,79 @@ async function selfSamples(daemon: Daemon, name: string): Promise<[string, numbe
   return out;
 }
 
-/** Prometheus with the rendered rules and timings scraping ~100,000 synthetic series; `cycles` evaluation rounds. */
-export async function ruleEvaluation(rendered: RenderedStack, cycles: number): Promise<RuleEvaluation> {
-  const synthetic = await SyntheticPlatform.start(HUNDRED_THOUSAND);
-  const p = await Pipeline.start({ name: "bench-rules", rendered, compression: 1, noDefaultTargets: true, extraEndpoints: () => synthetic.endpoints(rendered.settings) });
+/**
+ * Prometheus with the rendered rules and timings scraping one synthetic platform; `cycles` evaluation intervals
+ * observed once the recorded rates have values (two scrapes of every target).
+ */
+export async function ruleCost(rendered: RenderedStack, scale: SyntheticScale, cycles: number): Promise<RuleCost> {
+  progress(`rules ${scale.name}: building the synthetic platform (${scale.replicas} replica(s) per job)`);
+  const synthetic = await SyntheticPlatform.start(scale.sizes, scale.replicas);
+  const p = await Pipeline.start({ name: `bench-rules-${scale.name}`, rendered, compression: 1, noDefaultTargets: true, extraEndpoints: () => synthetic.endpoints(rendered.settings) });
   try {
     const jobs = synthetic.endpoints(rendered.settings).length;
-    await waitFor("synthetic targets scraped", async () => ((await p.targetsUp()) >= jobs ? true : undefined), { timeoutMs: 60_000, intervalMs: 1_000 });
-    const prom = load(rendered.prometheusYml) as { global: { evaluation_interval: string } };
+    const prom = load(rendered.prometheusYml) as { global: { evaluation_interval: string; scrape_interval: string } };
     const interval = durationMs(prom.global.evaluation_interval);
-    const groupMaxMs: Record<string, number> = {};
-    let allGroupsMaxMs = 0;
+    const scrapeMs = durationMs(prom.global.scrape_interval);
+    // Every synthetic pod up (the memory engine's are scraped by two jobs; Alertmanager's own target is left out).
+    const up = async () => Number((await p.query('sum(up{job!~"alertmanager|prometheus"})'))[0]?.value[1] ?? 0);
+    await waitFor(`${jobs} synthetic targets scraped`, async () => ((await up()) >= jobs ? true : undefined), { timeoutMs: 4 * scrapeMs + 120_000, intervalMs: 2_000 });
+    // rate() needs two samples of a series: wait until every rated family has its recorded rate.
+    const probe = `count(${recordedRateName(M.httpRequestsTotal.name)}) and count(${recordedRateName(bucket(M.httpRequestDurationSeconds))})`;
+    await waitFor("recorded rates", async () => ((await p.query(probe)).length > 0 ? true : undefined), { timeoutMs: 4 * scrapeMs + 4 * interval + 60_000, intervalMs: 2_000 });
+    // One more interval, so every group has evaluated on two samples of everything.
+    await sleep(interval);
+    const perGroup: Record<string, number[]> = {};
+    const totals: number[] = [];
+    const loads: number[] = [];
     for (let i = 0; i < cycles; i++) {
       await sleep(interval);
+      loads.push(loadavg()[0]);
       const samples = await selfSamples(p.prometheus, "prometheus_rule_group_last_duration_seconds");
       let total = 0;
       for (const [labels, value] of samples) {
-        const group = /rule_group="([^"]*)"/.exec(labels)?.[1] ?? labels;
-        const name = group.replace(/^.*\//, "");
-        groupMaxMs[name] = Math.max(groupMaxMs[name] ?? 0, value * 1000);
+        const group = (/rule_group="([^"]*)"/.exec(labels)?.[1] ?? labels).replace(/^.*\//, "");
+        (perGroup[group] ??= []).push(value * 1000);
         total += value * 1000;
       }
-      allGroupsMaxMs = Math.max(allGroupsMaxMs, total);
-      progress(`rule evaluation: cycle ${i + 1}/${cycles}, all groups ${total.toFixed(1)} ms`);
+      totals.push(total);
+      progress(`rules ${scale.name}: interval ${i + 1}/${cycles}, all groups ${total.toFixed(1)} ms`);
     }
+    const groupMedianMs = Object.fromEntries(Object.entries(perGroup).map(([g, v]) => [g, median(v)]));
+    const groupMaxMs = Object.fromEntries(Object.entries(perGroup).map(([g, v]) => [g, Math.max(...v)]));
+    const [slowestGroup, slowestGroupMedianMs] = Object.entries(groupMedianMs).sort((a, b) => b[1] - a[1])[0] ?? ["none", NaN];
     const byJob = await p.query("sum by (job) (scrape_samples_scraped)");
-    const seriesByJob = Object.fromEntries(byJob.map((s) => [s.metric.job, Number(s.value[1])]));
-    const [slowestGroup, slowestGroupMs] = Object.entries(groupMaxMs).sort((a, b) => b[1] - a[1])[0] ?? ["none", 0];
-    const head = await selfSamples(p.prometheus, "prometheus_tsdb_head_series");
+    const seriesByJob = Object.fromEntries(byJob.map((x) => [x.metric.job, Number(x.value[1])]));
+    const first = async (name: string) => (await selfSamples(p.prometheus, name))[0]?.[1] ?? NaN;
+    const recorded = await selfSamples(p.prometheus, "prometheus_rule_group_last_evaluation_samples");
     const missed = await selfSamples(p.prometheus, "prometheus_rule_group_iterations_missed_total");
     const scrape = await p.query("max(scrape_duration_seconds)");
-    return {
+    const result: RuleCost = {
+      scale: scale.name,
+      replicas: scale.replicas,
       seriesScraped: Object.values(seriesByJob).reduce((a, b) => a + b, 0),
       seriesByJob,
-      headSeries: head[0]?.[1] ?? NaN,
+      headSeries: await first("prometheus_tsdb_head_series"),
+      recordedSeries: recorded.filter(([labels]) => /recording\.rules\.yml/.test(labels)).reduce((a, [, v]) => a + v, 0),
       evaluationIntervalMs: interval,
       cyclesObserved: cycles,
+      groupMedianMs,
       groupMaxMs,
       slowestGroup,
-      slowestGroupMs,
-      allGroupsMaxMs,
+      slowestGroupMedianMs,
+      slowestGroupMaxMs: groupMaxMs[slowestGroup] ?? NaN,
+      totalMedianMs: median(totals),
+      totalMaxMs: Math.max(...totals),
+      residentBytes: await first("process_resident_memory_bytes"),
+      heapInuseBytes: await first("go_memstats_heap_inuse_bytes"),
       missedIterations: missed.reduce((a, [, v]) => a + v, 0),
       maxScrapeDurationMs: Number(scrape[0]?.value[1] ?? NaN) * 1000,
+      loadAverage: median(loads),
     };
+    progress(
+      `rules ${scale.name}: ${result.headSeries.toLocaleString("en-US")} head series, slowest group ${slowestGroup} ${slowestGroupMedianMs.toFixed(1)} ms, ` +
+        `all groups ${result.totalMedianMs.toFixed(1)} ms per interval, RSS ${(result.residentBytes / 2 ** 20).toFixed(0)} MiB`,
+    );
+    return result;
   } finally {
     await p.close();
     await synthetic.close();

@@ -32,37 +32,109 @@ export interface SyntheticSizes {
 /** About 100,000 series in all (measured by the benchmark from Prometheus' scrape_samples_scraped). */
 export const HUNDRED_THOUSAND: SyntheticSizes = { httpEndpoints: 480, mcpServers: 20, mcpOperations: 50, models: 560, users: 16_000, sessions: 2_500, driftModels: 100, gpus: 128 };
 
+/** A platform of a given size: label values per pod (`sizes`) and pods per job (`replicas`). */
+export interface SyntheticScale {
+  /** How the scale is named in reports: `10k`, `100k`, `1M`. */
+  readonly name: string;
+  readonly sizes: SyntheticSizes;
+  /** Pods per platform job, each serving the whole `sizes` exposition (the scrape tells them apart by `pod`). */
+  readonly replicas: number;
+}
+
+/**
+ * The rule benchmark's three platforms. From 10k to 100k series the label values grow tenfold (more endpoints,
+ * models, operations, users: the recorded series grow with them); from 100k to 1M the pods do (each job ten
+ * replicas: the raw series grow, the recorded ones do not). Each pod stays under its job's sample_limit.
+ */
+export const RULE_SCALES: readonly SyntheticScale[] = [
+  { name: "10k", sizes: { httpEndpoints: 48, mcpServers: 4, mcpOperations: 25, models: 56, users: 1_600, sessions: 250, driftModels: 10, gpus: 16 }, replicas: 1 },
+  { name: "100k", sizes: HUNDRED_THOUSAND, replicas: 1 },
+  { name: "1M", sizes: { ...HUNDRED_THOUSAND, gpus: 1_280 }, replicas: 10 },
+];
+
 const SYNTHETIC_JOBS = ["gateway", "api-server", "mcpjungle", "max-serve", "memory-engine", "drift-monitor"] as const;
 type SyntheticJob = (typeof SYNTHETIC_JOBS)[number];
 
-/** One loopback server with a path per job, plus a DCGM exporter. */
+/** Every this long (the dev scrape interval) the served counters grow, so successive scrapes see them rise. */
+const COUNTER_STEP_MS = 15_000;
+/** Sample lines of counter-like series: counters, and histogram buckets, sums and counts. */
+const COUNTER_LINE = /^([a-zA-Z_:][a-zA-Z0-9_:]*(?:_total|_bucket|_sum|_count)(?:\{[^}]*\})?) (\S+)$/;
+
+/**
+ * One job's exposition, rendered once by the instrumentation helpers, served with every counter-like sample scaled
+ * by the number of steps since the start: all of a histogram's buckets scale alike, so they stay cumulative, and
+ * every counter only grows. Rendering a hundred thousand series per scrape would cost this process seconds and be
+ * measured as Prometheus' scrape time; this costs a join per step.
+ */
+class GrowingExposition {
+  private readonly fixed: string[] = [];
+  private readonly counters: { index: number; prefix: string; value: number }[] = [];
+  private cached?: { step: number; body: Buffer };
+
+  constructor(text: string, private readonly started: number) {
+    for (const line of text.split("\n")) {
+      const m = COUNTER_LINE.exec(line);
+      if (m && Number.isFinite(Number(m[2]))) this.counters.push({ index: this.fixed.length, prefix: m[1], value: Number(m[2]) });
+      this.fixed.push(line);
+    }
+  }
+
+  /** The exposition as served now, encoded once per step: every replica of the job gets the same bytes. */
+  body(now = Date.now()): Buffer {
+    const step = 1 + Math.floor((now - this.started) / COUNTER_STEP_MS);
+    if (this.cached?.step !== step) {
+      const lines = [...this.fixed];
+      for (const c of this.counters) lines[c.index] = `${c.prefix} ${c.value * step}`;
+      this.cached = { step, body: Buffer.from(lines.join("\n")) };
+    }
+    return this.cached.body;
+  }
+}
+
+/** One loopback server with a path per job (every replica of a job reads the same path), plus a DCGM exporter. */
 export class SyntheticPlatform {
   private constructor(
     private readonly server: LoopbackServer,
-    readonly exporters: Record<SyntheticJob, MetricsExporter>,
     readonly dcgm: FakeDcgmExporter,
+    private readonly replicas: number,
+    /** Samples one replica of each job exposes. */
+    readonly samplesPerReplica: Readonly<Record<SyntheticJob, number>>,
   ) {}
 
-  static async start(sizes: SyntheticSizes): Promise<SyntheticPlatform> {
+  static async start(sizes: SyntheticSizes, replicas = 1): Promise<SyntheticPlatform> {
     const exporters = Object.fromEntries(SYNTHETIC_JOBS.map((j) => [j, createMetricsExporter(j)])) as Record<SyntheticJob, MetricsExporter>;
     populate(exporters, sizes);
-    const handlers = Object.fromEntries(SYNTHETIC_JOBS.map((j) => [j, exporters[j].metricsHandler()]));
+    const started = Date.now();
+    const expositions = {} as Record<SyntheticJob, GrowingExposition>;
+    const samples = {} as Record<SyntheticJob, number>;
+    for (const j of SYNTHETIC_JOBS) {
+      const text = await exporters[j].metrics();
+      expositions[j] = new GrowingExposition(text, started);
+      samples[j] = text.split("\n").filter((l) => l !== "" && !l.startsWith("#")).length;
+    }
+    const contentType = exporters.gateway.contentType;
     const server = await serve((req, res) => {
-      const job = /^\/metrics\/([a-z-]+)$/.exec(req.url ?? "")?.[1];
-      const handler = job ? handlers[job] : undefined;
-      if (!handler) res.writeHead(404).end();
-      else handler(req, res);
+      const job = /^\/metrics\/([a-z-]+)$/.exec(req.url ?? "")?.[1] as SyntheticJob | undefined;
+      const exposition = job ? expositions[job] : undefined;
+      if (!exposition) {
+        res.writeHead(404).end();
+        return;
+      }
+      const body = exposition.body();
+      res.writeHead(200, { "Content-Type": contentType, "Content-Length": body.length });
+      res.end(body);
     });
     const dcgm = await FakeDcgmExporter.start();
     for (let gpu = 0; gpu < sizes.gpus; gpu++) dcgm.set(gpu, { utilizationPercent: 50, framebufferUsedMiB: 30_000, framebufferFreeMiB: 50_000, temperatureCelsius: 65 });
-    return new SyntheticPlatform(server, exporters, dcgm);
+    return new SyntheticPlatform(server, dcgm, replicas, samples);
   }
 
-  /** One pod per job as discovery would find it; the jobs share one server, so each target names its path. */
+  /** `replicas` pods per job as discovery would find them; they share one server, so each target names its path. */
   endpoints(settings: StackSettings): SimulatedEndpoint[] {
     const address = `127.0.0.1:${this.server.port}`;
+    const pods = Array.from({ length: this.replicas }, (_, i) => i);
     return [
-      ...SYNTHETIC_JOBS.map((job) => sourceEndpoint(settings, job, address, 0, { metricsPath: `/metrics/${job}` })),
+      ...SYNTHETIC_JOBS.flatMap((job) => pods.map((i) => sourceEndpoint(settings, job, address, i, { metricsPath: `/metrics/${job}` }))),
       componentEndpoint(settings, "dcgmExporter", this.dcgm.exporter.target),
     ];
   }

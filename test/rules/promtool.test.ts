@@ -36,7 +36,7 @@ test("fails when a threshold differs from what the unit tests expect", () => {
   // Proves the harness bites: the gateway alert at 5s instead of 2s must break latency.test.yml.
   const file = path.join(dir, "latency.rules.yml");
   const original = readFileSync(file, "utf8");
-  const mutated = original.replace(/(service="gateway"\}\[5m\]\)\)\) >) 2$/m, "$1 5");
+  const mutated = original.replace(/(p95_5m\{service="gateway"\} >) 2$/m, "$1 5");
   expect(mutated).not.toEqual(original);
   try {
     writeFileSync(file, mutated);

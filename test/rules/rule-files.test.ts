@@ -91,13 +91,14 @@ describe("buildRuleFiles", () => {
     }
   });
 
-  test("latency alerts read each service's own histogram", () => {
-    expect(byName("HighGatewayLatency")?.expr).toContain('http_request_duration_seconds_bucket{service="gateway"}');
-    expect(byName("HighMCPJungleLatency")?.expr).toContain('mcp_operation_duration_seconds_bucket{service="mcpjungle"}');
-    expect(byName("HighMaxServeLatency")?.expr).toContain('inference_duration_seconds_bucket{service="max-serve"}');
-    expect(byName("HighMemoryEngineLatency")?.expr).toContain('memory_operation_duration_seconds_bucket{service="memory-engine"}');
-    for (const name of ["HighGatewayLatency", "HighMCPJungleLatency", "HighMaxServeLatency", "HighMemoryEngineLatency"]) {
-      expect(byName(name)?.expr).toMatch(/^histogram_quantile\(0\.95, sum by \(service, le\)/);
+  test("latency alerts read each service's own recorded P95, recorded from that service's histogram", () => {
+    expect(byName("HighGatewayLatency")?.expr).toBe('service:http_request_duration_seconds:p95_5m{service="gateway"} > 2');
+    expect(byName("HighMCPJungleLatency")?.expr).toBe('service:mcp_operation_duration_seconds:p95_5m{service="mcpjungle"} > 2');
+    expect(byName("HighMaxServeLatency")?.expr).toBe('service:inference_duration_seconds:p95_5m{service="max-serve"} > 2');
+    expect(byName("HighMemoryEngineLatency")?.expr).toBe('service:memory_operation_duration_seconds:p95_5m{service="memory-engine"} > 2');
+    const recorded = Object.fromEntries(parsed["recording.rules.yml"].groups.flatMap((g) => g.rules).map((r) => [r.record, r.expr]));
+    for (const h of ["http_request_duration_seconds", "mcp_operation_duration_seconds", "inference_duration_seconds", "memory_operation_duration_seconds"]) {
+      expect(recorded[`service:${h}:p95_5m`]).toBe(`histogram_quantile(0.95, sum by (service, le) (namespace_service:${h}_bucket:rate5m))`);
     }
   });
 
