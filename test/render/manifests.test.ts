@@ -122,13 +122,22 @@ describe("stack file", () => {
   });
 
   it("has placeholders that pass the secrets' own validation", () => {
-    const { slackBotToken, slackWebhookUrl, ...perChannel } = SECRET_PLACEHOLDERS;
+    const { slackBotToken, slackWebhookUrl, jaegerStoragePassword, grafanaDatabasePassword, ...perChannel } = SECRET_PLACEHOLDERS;
     const raw = Object.fromEntries(Object.entries(perChannel).map(([k, v]) => [`observability:${k}`, v]));
     raw["observability:slack"] = JSON.stringify({ mode: "webhook-per-channel" });
     expect(parseStackConfig(raw).secrets).toEqual(perChannel);
     for (const [mode, key, value] of [["bot-token", "slackBotToken", slackBotToken], ["legacy-webhook", "slackWebhookUrl", slackWebhookUrl]]) {
       expect(parseStackConfig({ "observability:slack": JSON.stringify({ mode }), [`observability:${key}`]: value }).secrets).toEqual({ [key]: value });
     }
+    // The shared stores' passwords are read only with a store that needs them (config/scale-out-checks.ts).
+    const stores = {
+      "observability:slackBotToken": slackBotToken,
+      "observability:jaeger": JSON.stringify({ storage: "opensearch", opensearch: { serverUrls: ["https://os.search.svc:9200"], username: "jaeger" } }),
+      "observability:grafana": JSON.stringify({ database: { type: "postgres", host: "db.example" } }),
+      "observability:jaegerStoragePassword": jaegerStoragePassword,
+      "observability:grafanaDatabasePassword": grafanaDatabasePassword,
+    };
+    expect(parseStackConfig(stores).secrets).toEqual({ slackBotToken, jaegerStoragePassword, grafanaDatabasePassword });
   });
 
   it("rejects a stack file that is not a mapping", () => {

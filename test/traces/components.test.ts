@@ -52,9 +52,15 @@ describe("OpenTelemetry Collector component", () => {
     expect(config.processors.resource.attributes.map((a: { value: string }) => a.value)).toEqual(["prod", "ai-platform-prod"]);
   });
 
-  it("runs the configured replicas, spread and covered by a disruption budget, restricted and read-only", () => {
+  it("leaves its replicas to the autoscaler, spread and covered by a disruption budget, restricted and read-only", () => {
     const d = deployment();
-    expect(d.spec.replicas).toBe(2);
+    // prod's HorizontalPodAutoscaler owns the count: an apply that set it would undo every scaling decision.
+    expect(d.spec.replicas).toBeUndefined();
+    const hpa = find(stack.manifests, "HorizontalPodAutoscaler", "otel-collector");
+    expect(hpa.apiVersion).toBe("autoscaling/v2");
+    expect(hpa.spec.scaleTargetRef).toEqual({ apiVersion: "apps/v1", kind: "Deployment", name: "otel-collector" });
+    expect([hpa.spec.minReplicas, hpa.spec.maxReplicas]).toEqual([2, 6]);
+    expect(hpa.spec.metrics.map((m: any) => [m.resource.name, m.resource.target.averageUtilization])).toEqual([["cpu", 70], ["memory", 70]]);
     expect(d.spec.template.spec.topologySpreadConstraints.map((c: any) => c.topologyKey)).toEqual(["kubernetes.io/hostname", "topology.kubernetes.io/zone"]);
     expect(find(stack.manifests, "PodDisruptionBudget", "otel-collector").spec.maxUnavailable).toBe(1);
     expect(d.spec.template.spec.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 10001 });
