@@ -1,3 +1,4 @@
+import { IMAGES } from "../../components/images";
 import * as pulumi from "@pulumi/pulumi";
 import { load } from "js-yaml";
 import { FORBIDDEN_ENV, GRAFANA_SECRETS_DIR } from "../../components/grafana-config";
@@ -30,7 +31,7 @@ describe("Grafana component", () => {
   });
 
   it("pins Grafana 13.2.0 (full image, bundled datasource plugins) and mounts nothing over them", () => {
-    expect(container().image).toBe("docker.io/grafana/grafana:13.2.0");
+    expect(container().image).toBe(`docker.io/grafana/grafana:13.2.0@${IMAGES.grafana.digest}`);
     for (const m of container().volumeMounts) expect(m.mountPath.startsWith("/usr/share/grafana")).toBe(false);
   });
 

@@ -1,3 +1,4 @@
+import { IMAGES } from "../../components/images";
 import * as path from "node:path";
 import { load } from "js-yaml";
 import { readStackFile } from "../../scripts/lib/stack-file";
@@ -43,7 +44,7 @@ describe("OpenTelemetry Collector component", () => {
 
   it("runs the pinned contrib image with its config file, GOMEMLIMIT at 80% of the memory limit", () => {
     const c = container(deployment());
-    expect(c.image).toBe("docker.io/otel/opentelemetry-collector-contrib:0.158.0");
+    expect(c.image).toBe(`docker.io/otel/opentelemetry-collector-contrib:0.158.0@${IMAGES.otelCollector.digest}`);
     expect(c.args).toEqual(["--config=/etc/otelcol-contrib/config.yaml"]);
     expect(c.resources.limits.memory).toBe("768Mi");
     expect(c.env).toEqual([{ name: "GOMEMLIMIT", value: "614MiB" }]);

@@ -100,7 +100,8 @@ describe("images", () => {
 
   it("applies an override and reads its tag", () => {
     expect(imageFor("loki", { loki: "mirror.local:5000/grafana/loki:3.7.6" }).ref).toBe("mirror.local:5000/grafana/loki:3.7.6");
-    expect(imageFor("loki", {}).ref).toBe(IMAGES.loki.ref);
+    expect(imageFor("loki", {}).ref).toBe(`${IMAGES.loki.ref}@${IMAGES.loki.digest}`);
+    expect(imageFor("jaeger", {}).ref).toBe(IMAGES.jaeger.ref);
     expect(imageTag("mirror.local:5000/grafana/loki:3.7.6")).toBe("3.7.6");
   });
 });
