@@ -14,7 +14,7 @@ if ! command -v etcd >/dev/null 2>&1; then
   # The package's maintainer scripts may try to start a system etcd on 2379; the cluster uses ports of its own.
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends etcd-server >/dev/null
 fi
-etcd --version | head -1
+etcd --version | sed -n 1p  # sed reads to the end: head would make etcd die of SIGPIPE under pipefail
 command -v openssl >/dev/null || { echo "openssl is needed to make the cluster's certificates" >&2; exit 1; }
 
 bash scripts/upstream/build.sh --cluster
