@@ -21,7 +21,7 @@ function readOnlyContainers(docs: Doc[]): { container: Container; volumes: { nam
     .filter((c) => c.container.securityContext?.readOnlyRootFilesystem === true);
 }
 
-describe.each(["dev", "prod"])("%s stack", (name) => {
+describe.each(["dev", "prod", "prod-thanos"])("%s stack", (name) => {
   let stack: Doc[];
   beforeAll(() => {
     stack = loadManifests(renderedStack(name).file);

@@ -24,6 +24,8 @@ const VARIANTS = {
         region: "eu-west-1",
         buckets: { metrics: "ai-platform-prod-metrics", logs: "ai-platform-prod-logs" },
       },
+      // An S3 range of eu-west-1, so the tests see the bucket reachable and the rest of the internet not.
+      "observability:network": { objectStorageCidrs: ["52.218.0.0/17"] },
     },
   },
 };
