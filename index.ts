@@ -118,6 +118,7 @@ const prometheus = new Prometheus("prometheus", {
           objstoreSecretName: thanos.objstoreSecretName,
           localRetention: config.thanos.localRetention,
           resources: config.thanos.sidecarResources,
+          uploadCompacted: config.thanos.uploadExistingBlocks,
           ...(tlsMount ? { prometheusServerName: clientTls(PROMETHEUS_TLS_DIR, config.serversNamespace, SERVICES.prometheus.name, SERVICES.alertmanager.name).prometheusServerName } : {}),
         },
       }

@@ -170,6 +170,10 @@ export const thanosField = object(
         oneHour: duration({ syntax: "prometheus", description: "1h downsampled blocks (at least retention.fiveMinutes)", default: "2y", min: "2d" }),
       },
     ),
+    uploadExistingBlocks: boolean({
+      description: "the sidecars also upload blocks Prometheus compacted before Thanos was on (--shipper.upload-compacted): the one-time migration of the local history; turn off once uploaded",
+      default: false,
+    }),
     queryReplicas: integer({ description: "Thanos Query replicas (stateless; a PodDisruptionBudget above 1)", default: 2, min: 1, max: 10 }),
     storeStorageSize: quantity({ description: "Store Gateway claim (index-header cache)", default: "20Gi" }),
     compactStorageSize: quantity({ description: "Compactor claim (scratch space: a few of the largest compacted blocks)", default: "100Gi" }),
