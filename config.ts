@@ -28,6 +28,8 @@ export interface StackSecrets {
   readonly jaegerStoragePassword?: pulumi.Output<string>;
   /** Password of grafana.database.user on Grafana's PostgreSQL. */
   readonly grafanaDatabasePassword?: pulumi.Output<string>;
+  /** Static credentials of objectStorage; validation requires them when a bucket is set. */
+  readonly objectStorage?: { readonly accessKeyId: pulumi.Output<string>; readonly secretAccessKey: pulumi.Output<string> };
 }
 
 export interface StackConfig extends StackSettings {
@@ -67,6 +69,9 @@ export function loadStackConfig(): StackConfig {
       redisPassword: asSecret(secrets.redisPassword),
       jaegerStoragePassword: asSecret(secrets.jaegerStoragePassword),
       grafanaDatabasePassword: asSecret(secrets.grafanaDatabasePassword),
+      ...(secrets.objectStorageAccessKeyId !== undefined && secrets.objectStorageSecretAccessKey !== undefined
+        ? { objectStorage: { accessKeyId: pulumi.secret(secrets.objectStorageAccessKeyId), secretAccessKey: pulumi.secret(secrets.objectStorageSecretAccessKey) } }
+        : {}),
     },
   };
 }

@@ -15,7 +15,7 @@ import { Loki } from "./components/loki";
 import { Namespaces } from "./components/namespaces";
 import { NetworkPolicies } from "./components/network-policies";
 import { jaegerStoreEndpoints } from "./components/jaeger-storage-config";
-import { buildNetworkPolicies, redisTarget, storeEndpoints, telemetryNamespaces } from "./components/network-policy-config";
+import { buildNetworkPolicies, objectStorageTarget, redisTarget, storeEndpoints, telemetryNamespaces } from "./components/network-policy-config";
 import { OtelCollector } from "./components/otel-collector";
 import { PROMETHEUS_RULES_DIR, PROMETHEUS_TLS_DIR, PROMETHEUS_WEB_AUTH_PASSWORD_FILE, Prometheus } from "./components/prometheus";
 import { PriorityClasses } from "./components/priority-classes";
@@ -25,7 +25,10 @@ import { ServerIngresses } from "./components/server-ingresses";
 import { ServerTls } from "./components/server-tls";
 import { EXPOSED_SERVERS } from "./config/ingress-schema";
 import { clientTls, tlsServerConfig } from "./components/server-tls-config";
-import { JAEGER_INGEST, SERVICES } from "./components/services";
+import { JAEGER_INGEST, LOKI_SCALABLE, SERVICES, serviceHost } from "./components/services";
+import { LokiScalable } from "./components/loki-scalable";
+import { Thanos } from "./components/thanos";
+import { selectorLabels } from "./components/kube";
 import { WebAuth } from "./components/web-auth";
 import { scrapeLimitsFor } from "./rules/cardinality";
 import { buildRuleFiles } from "./rules/rule-files";
@@ -68,6 +71,26 @@ const serverTls = config.tls.mode === "off" ? undefined : new ServerTls("server-
 const tlsMount = serverTls?.mount;
 const webAuth = new WebAuth("web-auth", { namespace: servers, password: config.secrets.webAuthPassword, ...(tlsMount ? { tls: tlsServerConfig() } : {}) });
 
+// With a metrics bucket: Thanos beside the Prometheus replicas; Grafana queries through Thanos Query.
+const metricsBucket = config.objectStorage.buckets.metrics;
+const objectStorageCredentials = config.secrets.objectStorage;
+const thanos = metricsBucket !== undefined && objectStorageCredentials
+  ? new Thanos("thanos", {
+      priorityClassName: serverPriority,
+      zoneSpread: config.zoneSpread,
+      namespace: servers,
+      namespaceName: config.serversNamespace,
+      settings: config.thanos,
+      objectStorage: config.objectStorage,
+      bucket: metricsBucket,
+      credentials: objectStorageCredentials,
+      storageClass: config.storageClass,
+      image: imageFor("thanos", config.images),
+      prometheusSelector: selectorLabels({ name: SERVICES.prometheus.name }),
+      protect: config.protectData,
+    })
+  : undefined;
+
 const prometheus = new Prometheus("prometheus", {
   priorityClassName: serverPriority,
   zoneSpread: config.zoneSpread,
@@ -89,11 +112,24 @@ const prometheus = new Prometheus("prometheus", {
     rulesDir: PROMETHEUS_RULES_DIR,
     webAuth: { username: webAuth.mount.username, passwordFile: PROMETHEUS_WEB_AUTH_PASSWORD_FILE },
     ...(tlsMount ? { tls: clientTls(PROMETHEUS_TLS_DIR, config.serversNamespace, SERVICES.prometheus.name, SERVICES.alertmanager.name, SERVICES.loki.name) } : {}),
+    ...(thanos ? { thanos: true } : {}),
   }),
   webAuth: webAuth.mount,
   ...(tlsMount ? { tls: tlsMount } : {}),
   ruleFiles: buildRuleFiles({ runbookBaseUrl: config.runbookBaseUrl }),
   protect: config.protectData,
+  ...(thanos
+    ? {
+        thanos: {
+          image: imageFor("thanos", config.images),
+          objstoreSecretName: thanos.objstoreSecretName,
+          localRetention: config.thanos.localRetention,
+          resources: config.thanos.sidecarResources,
+          uploadCompacted: config.thanos.uploadExistingBlocks,
+          ...(tlsMount ? { prometheusServerName: clientTls(PROMETHEUS_TLS_DIR, config.serversNamespace, SERVICES.prometheus.name, SERVICES.alertmanager.name, SERVICES.loki.name).prometheusServerName } : {}),
+        },
+      }
+    : {}),
 });
 
 const alertmanager = new Alertmanager("alertmanager", {
@@ -112,15 +148,36 @@ const alertmanager = new Alertmanager("alertmanager", {
   ...(tlsMount ? { tls: tlsMount } : {}),
 });
 
-const loki = new Loki("loki", {
-  priorityClassName: serverPriority,
-  namespace: servers,
-  settings: config.loki,
-  storageClass: config.storageClass,
-  image: imageFor("loki", config.images),
-  protect: config.protectData,
-  ...(tlsMount ? { tls: tlsMount } : {}),
-});
+// With a logs bucket: Loki's simple scalable mode; Promtail and the collector push to its write target, Grafana
+// reads from its read target. Otherwise the single binary on its claim.
+const logsBucket = config.objectStorage.buckets.logs;
+const lokiScalable = logsBucket !== undefined && objectStorageCredentials
+  ? new LokiScalable("loki", {
+      priorityClassName: serverPriority,
+      zoneSpread: config.zoneSpread,
+      namespace: servers,
+      namespaceName: config.serversNamespace,
+      settings: config.loki,
+      objectStorage: config.objectStorage,
+      bucket: logsBucket,
+      credentials: objectStorageCredentials,
+      storageClass: config.storageClass,
+      image: imageFor("loki", config.images),
+      protect: config.protectData,
+    })
+  : undefined;
+const loki = lokiScalable
+  ? undefined
+  : new Loki("loki", {
+      priorityClassName: serverPriority,
+      namespace: servers,
+      settings: config.loki,
+      storageClass: config.storageClass,
+      image: imageFor("loki", config.images),
+      protect: config.protectData,
+      ...(tlsMount ? { tls: tlsMount } : {}),
+    });
+const lokiPushService = lokiScalable ? LOKI_SCALABLE.write.name : undefined;
 
 const otelCollector = new OtelCollector("otel-collector", {
   priorityClassName: serverPriority,
@@ -132,6 +189,7 @@ const otelCollector = new OtelCollector("otel-collector", {
   clusterName: config.clusterName,
   image: imageFor("otelCollector", config.images),
   ...(tlsMount ? { serverTls: tlsMount } : {}),
+  ...(lokiPushService ? { lokiServiceName: lokiPushService } : {}),
 });
 
 const jaeger = new Jaeger("jaeger", {
@@ -154,6 +212,7 @@ new Promtail("promtail", {
   clusterName: config.clusterName,
   image: imageFor("promtail", config.images),
   ...(tlsMount ? { lokiCaConfigMap: config.tls.agentsCaConfigMap } : {}),
+  ...(lokiPushService ? { lokiServiceName: lokiPushService } : {}),
 });
 
 const grafana = new Grafana("grafana", {
@@ -174,6 +233,8 @@ const grafana = new Grafana("grafana", {
   ...(tlsMount ? { serverTls: tlsMount } : {}),
   zoneSpread: config.zoneSpread,
   databasePassword: config.secrets.grafanaDatabasePassword,
+  ...(lokiScalable ? { lokiQueryUrl: `http://${serviceHost(LOKI_SCALABLE.read, config.serversNamespace)}:${SERVICES.loki.ports.http.port}` } : {}),
+  ...(thanos ? { thanosQueryUrl: `http://${serviceHost(SERVICES.thanosQuery, config.serversNamespace)}:${SERVICES.thanosQuery.ports.http.port}` } : {}),
 });
 
 if (config.gpu.deployDcgmExporter) {
@@ -225,6 +286,8 @@ if (config.network.policies) {
         grafanaDatabase:
           config.grafana.database.type === "postgres" ? storeEndpoints([config.grafana.database], config.grafana.database.cidrs) : undefined,
       },
+      ...(thanos ? { thanos: { objectStorage: objectStorageTarget(config.objectStorage.endpoint, config.network.objectStorageCidrs) } } : {}),
+      ...(lokiScalable ? { lokiScalable: { objectStorage: objectStorageTarget(config.objectStorage.endpoint, config.network.objectStorageCidrs) } } : {}),
     }),
   });
 }
@@ -233,7 +296,8 @@ export const serversNamespace = servers;
 export const agentsNamespace = namespaces.agents.metadata.name;
 export const prometheusService = prometheus.service.metadata.name;
 export const alertmanagerService = alertmanager.service.metadata.name;
-export const lokiService = loki.service.metadata.name;
+/** Loki's Service: the single binary's, or in simple scalable mode the read target's (queries; pushes go to loki-write). */
+export const lokiService = loki ? loki.service.metadata.name : (lokiScalable as LokiScalable).readService.metadata.name;
 export const otelCollectorService = otelCollector.service.metadata.name;
 export const jaegerService = jaeger.service.metadata.name;
 export const grafanaService = grafana.service.metadata.name;

@@ -7,7 +7,7 @@
 import { selectorLabels } from "./kube/labels";
 import type { ExposedServer } from "../config/ingress-schema";
 import { EXPOSED_PORTS } from "./server-ingress-config";
-import { PortSpec, SERVICES, ServiceKey, ServiceSpec } from "./services";
+import { LOKI_SCALABLE, PortSpec, SERVICES, ServiceKey, ServiceSpec } from "./services";
 
 const NS_LABEL = "kubernetes.io/metadata.name";
 
@@ -27,6 +27,10 @@ export interface NetworkPolicyArgs {
   readonly ingressController?: { readonly namespace: string; readonly exposed: readonly ExposedServer[] };
   /** Stores of the scale-out modes, when configured: Jaeger's shared span store and Grafana's own PostgreSQL. */
   readonly stores?: { readonly jaeger?: StoreEndpoints; readonly grafanaDatabase?: StoreEndpoints };
+  /** Thanos is on (objectStorage.buckets.metrics): its flows, and the object store it reaches. */
+  readonly thanos?: { readonly objectStorage: ObjectStorageTarget };
+  /** Loki runs in simple scalable mode (objectStorage.buckets.logs): its targets' flows replace the single binary's. */
+  readonly lokiScalable?: { readonly objectStorage: ObjectStorageTarget };
 }
 
 /** Where a workload connects to a store: namespaces of in-cluster hosts, CIDRs for the others, on these ports. */
@@ -34,6 +38,13 @@ export interface StoreEndpoints {
   readonly namespaces: readonly string[];
   readonly cidrs: readonly string[];
   readonly ports: readonly number[];
+}
+
+/** The object store: `host:port` of its endpoint and the ranges it may be in (network.objectStorageCidrs). */
+export interface ObjectStorageTarget {
+  readonly host: string;
+  readonly port: number;
+  readonly cidrs: readonly string[];
 }
 
 export interface NetworkPolicyPort {
@@ -175,6 +186,9 @@ export function buildNetworkPolicies(a: NetworkPolicyArgs): NetworkPolicySpecDat
   if (ic && ic.namespace === "") throw new Error(`ingress.controllerNamespace: got ""; expected the ingress controller's namespace for ${ic.exposed.join(", ")}`);
   const viaIngress = (server: ExposedServer): NetworkPolicyRule[] =>
     ic?.exposed.includes(server) ? [{ peers: [inNamespace(ic.namespace)], ports: [{ port: EXPOSED_PORTS[server].port, protocol: "TCP" }] }] : [];
+  // Where logs are pushed and queried: the single binary, or the write and read targets in simple scalable mode.
+  const lokiPush = (from: string) => (a.lokiScalable ? lokiTarget(LOKI_SCALABLE.write.name, S, from) : at("loki", from));
+  const lokiQuery = (from: string) => (a.lokiScalable ? lokiTarget(LOKI_SCALABLE.read.name, S, from) : at("loki", from));
 
   for (const namespace of [S, A]) {
     out.push(policy("default-deny", namespace, undefined, [], []));
@@ -208,13 +222,17 @@ export function buildNetworkPolicies(a: NetworkPolicyArgs): NetworkPolicySpecDat
         { peers: a.slackCidrs.map((cidr) => ({ ipBlock: { cidr } })), ports: [{ port: 443, protocol: "TCP" }] },
       ],
     ),
-    policy(
-      "loki",
-      S,
-      own("loki"),
-      [{ peers: [at("promtail", S), at("otelCollector", S), at("grafana", S), at("prometheus", S)], ports: [portOf(p.loki.ports.http)] }],
-      undefined,
-    ),
+    ...(a.lokiScalable
+      ? lokiScalablePolicies(S, ns, a.lokiScalable.objectStorage)
+      : [
+          policy(
+            "loki",
+            S,
+            own("loki"),
+            [{ peers: [at("promtail", S), at("otelCollector", S), at("grafana", S), at("prometheus", S)], ports: [portOf(p.loki.ports.http)] }],
+            undefined,
+          ),
+        ]),
     policy(
       "jaeger",
       S,
@@ -242,7 +260,7 @@ export function buildNetworkPolicies(a: NetworkPolicyArgs): NetworkPolicySpecDat
       ],
       [
         { peers: [at("jaeger", S)], ports: [portOf(p.jaeger.ports.otlpGrpc)] },
-        { peers: [at("loki", S)], ports: [portOf(p.loki.ports.http)] },
+        { peers: [lokiPush(S)], ports: [portOf(p.loki.ports.http)] },
         apiServer,
       ],
     ),
@@ -254,17 +272,97 @@ export function buildNetworkPolicies(a: NetworkPolicyArgs): NetworkPolicySpecDat
       [{ peers: [ANY_POD], ports: [portOf(p.grafana.ports.http)] }],
       [
         { peers: [at("prometheus", S)], ports: [portOf(p.prometheus.ports.http)] },
-        { peers: [at("loki", S)], ports: [portOf(p.loki.ports.http)] },
+        { peers: [lokiQuery(S)], ports: [portOf(p.loki.ports.http)] },
         { peers: [at("jaeger", S)], ports: [portOf(p.jaeger.ports.ui)] },
         ...(a.postgres ? [serviceAt(a.postgres)] : []),
         ...(a.stores?.grafanaDatabase ? [storeRule(a.stores.grafanaDatabase)] : []),
       ],
     ),
   );
+  if (a.thanos) out.push(...thanosPolicies(S, ns, a.thanos.objectStorage));
   if (a.deployed.redisExporter && a.redis) out.push(policy("redis-exporter", S, own("redisExporter"), [scrape("redisExporter", S)], [serviceAt(a.redis)]));
   if (a.deployed.postgresExporter && a.postgres) out.push(policy("postgres-exporter", S, own("postgresExporter"), [scrape("postgresExporter", S)], [serviceAt(a.postgres)]));
 
-  out.push(policy("promtail", A, own("promtail"), [scrape("promtail", A)], [{ peers: [at("loki", A)], ports: [portOf(p.loki.ports.http)] }, apiServer]));
+  out.push(policy("promtail", A, own("promtail"), [scrape("promtail", A)], [{ peers: [lokiPush(A)], ports: [portOf(p.loki.ports.http)] }, apiServer]));
   if (a.deployed.dcgmExporter) out.push(policy("dcgm-exporter", A, own("dcgmExporter"), [scrape("dcgmExporter", A)], undefined));
   return out;
+}
+
+/** `host:port` of objectStorage.endpoint. */
+export function objectStorageTarget(endpoint: string, cidrs: readonly string[]): ObjectStorageTarget {
+  const i = endpoint.lastIndexOf(":");
+  return { host: endpoint.slice(0, i), port: Number(endpoint.slice(i + 1)), cidrs };
+}
+
+/** The object store: its namespace when in the cluster, else the configured ranges, on the endpoint's port only. */
+function objectStorageRule(o: ObjectStorageTarget): NetworkPolicyRule {
+  const inCluster = inClusterNamespace(o.host);
+  return { peers: inCluster ? [inNamespace(inCluster)] : o.cidrs.map((cidr) => ({ ipBlock: { cidr } })), ports: [{ port: o.port, protocol: "TCP" }] };
+}
+
+/**
+ * Thanos' flows. Query has no authentication of its own, so only Grafana (its one client) and Prometheus (scrapes)
+ * reach it; the sidecars' and Store Gateway's StoreAPI only from Query; the bucket only from the sidecars, Store
+ * Gateway and Compactor. The sidecar reaches Prometheus on loopback, which no NetworkPolicy governs. Policies add up,
+ * so the sidecars' and Grafana's rules sit in policies of their own next to Prometheus' and Grafana's.
+ */
+function thanosPolicies(S: string, ns: NetworkPolicyArgs["namespaces"], o: ObjectStorageTarget): NetworkPolicySpecData[] {
+  const p = SERVICES;
+  const at = (key: ServiceKey) => podsOf(key, ns, S);
+  const own = (key: ServiceKey) => selectorLabels({ name: SERVICES[key].name });
+  const scrapedOn = (port: PortSpec): NetworkPolicyRule => ({ peers: [at("prometheus")], ports: [portOf(port)] });
+  const bucket = objectStorageRule(o);
+  return [
+    policy(
+      "thanos-sidecar",
+      S,
+      own("prometheus"),
+      [{ peers: [at("thanosQuery")], ports: [portOf(p.thanosSidecar.ports.grpc)] }, scrapedOn(p.thanosSidecar.ports.http)],
+      [bucket],
+    ),
+    policy(
+      "thanos-query",
+      S,
+      own("thanosQuery"),
+      [{ peers: [at("grafana")], ports: [portOf(p.thanosQuery.ports.http)] }, scrapedOn(p.thanosQuery.ports.http)],
+      [
+        { peers: [at("prometheus")], ports: [portOf(p.thanosSidecar.ports.grpc)] },
+        { peers: [at("thanosStore")], ports: [portOf(p.thanosStore.ports.grpc)] },
+      ],
+    ),
+    policy("thanos-store", S, own("thanosStore"), [{ peers: [at("thanosQuery")], ports: [portOf(p.thanosStore.ports.grpc)] }, scrapedOn(p.thanosStore.ports.http)], [bucket]),
+    policy("thanos-compact", S, own("thanosCompact"), [scrapedOn(p.thanosCompact.ports.http)], [bucket]),
+    policy("grafana-thanos-query", S, own("grafana"), undefined, [{ peers: [at("thanosQuery")], ports: [portOf(p.thanosQuery.ports.http)] }]),
+  ];
+}
+
+/** Pods of one Loki target (simple scalable mode), from a policy in `policyNamespace`. */
+function lokiTarget(instance: string | undefined, servers: string, policyNamespace: string): NetworkPolicyPeer {
+  const pods = { matchLabels: instance ? selectorLabels({ name: SERVICES.loki.name, instance }) : { "app.kubernetes.io/name": SERVICES.loki.name } };
+  return servers === policyNamespace ? { podSelector: pods } : { podSelector: pods, namespaceSelector: { matchLabels: { [NS_LABEL]: servers } } };
+}
+
+/**
+ * Loki's simple scalable mode: every Loki pod talks to every other on HTTP, gRPC and memberlist (distributors to
+ * ingesters, queriers to ingesters, the scheduler and index gateway, the compactor's delete API, gossip), and each
+ * target reaches the bucket. From outside: pushes (Promtail, the collector) only to write, queries (Grafana) only to
+ * read, scrapes from Prometheus to all.
+ */
+function lokiScalablePolicies(S: string, ns: NetworkPolicyArgs["namespaces"], o: ObjectStorageTarget): NetworkPolicySpecData[] {
+  const p = SERVICES;
+  const allLoki = lokiTarget(undefined, S, S);
+  const internal = [portOf(p.loki.ports.http), portOf(p.loki.ports.grpc), portOf(LOKI_SCALABLE.memberlist.port)];
+  const http = [portOf(p.loki.ports.http)];
+  const own = (instance: string) => selectorLabels({ name: p.loki.name, instance });
+  return [
+    policy(
+      "loki",
+      S,
+      { "app.kubernetes.io/name": p.loki.name },
+      [{ peers: [allLoki], ports: internal }, { peers: [podsOf("prometheus", ns, S)], ports: http }],
+      [{ peers: [allLoki], ports: internal }, objectStorageRule(o)],
+    ),
+    policy("loki-write", S, own(LOKI_SCALABLE.write.name), [{ peers: [podsOf("promtail", ns, S), podsOf("otelCollector", ns, S)], ports: http }], undefined),
+    policy("loki-read", S, own(LOKI_SCALABLE.read.name), [{ peers: [podsOf("grafana", ns, S)], ports: http }], undefined),
+  ];
 }

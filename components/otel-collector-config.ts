@@ -90,6 +90,8 @@ export interface OtelCollectorConfigArgs {
    * verify the Services' names (the endpoints' hosts) against it. Absent: plaintext.
    */
   readonly serverCaFile?: string;
+  /** The Loki Service the logs exporter pushes to. Default SERVICES.loki.name; Loki's write target in simple scalable mode. */
+  readonly lokiServiceName?: string;
 }
 
 type Endpoint = { endpoint: string };
@@ -263,7 +265,7 @@ export function buildOtelCollectorConfig(args: OtelCollectorConfigArgs): OtelCol
       },
       // The base URL: the exporter appends /v1/logs.
       [COLLECTOR_EXPORTERS.logs]: {
-        endpoint: `${caFile ? "https" : "http"}://${serviceHost(loki, args.serversNamespace)}:${loki.ports.http.port}/otlp`,
+        endpoint: `${caFile ? "https" : "http"}://${serviceHost({ name: args.lokiServiceName ?? loki.name }, args.serversNamespace)}:${loki.ports.http.port}/otlp`,
         ...(caFile ? { tls: { ca_file: caFile } } : {}),
         retry_on_failure: EXPORTER_RETRY,
         sending_queue: queue,

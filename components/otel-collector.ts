@@ -47,6 +47,8 @@ export interface OtelCollectorArgs {
   /** Namespace name: cluster-scoped object names, and where Jaeger and Loki run. */
   readonly namespaceName: string;
   readonly settings: StackSettings["otelCollector"];
+  /** The Loki Service logs go to. Default SERVICES.loki.name. */
+  readonly lokiServiceName?: string;
   readonly environment: string;
   readonly clusterName: string;
   readonly image: ImageSpec;
@@ -82,6 +84,7 @@ export class OtelCollector extends pulumi.ComponentResource {
           clusterName: args.clusterName,
           serversNamespace: args.namespaceName,
           ...(args.serverTls ? { serverCaFile: `${OTEL_COLLECTOR_SERVER_TLS_DIR}/${TLS_CA_KEY}` } : {}),
+          ...(args.lokiServiceName ? { lokiServiceName: args.lokiServiceName } : {}),
         }),
       ),
     };

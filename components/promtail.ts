@@ -27,6 +27,8 @@ export interface PromtailArgs {
   readonly namespaceName: string;
   /** Where Loki runs. */
   readonly lokiNamespace: string;
+  /** The Service Promtail pushes to. Default SERVICES.loki.name; Loki's write target in simple scalable mode. */
+  readonly lokiServiceName?: string;
   readonly clusterName: string;
   readonly image: ImageSpec;
   /**
@@ -55,7 +57,7 @@ export class Promtail extends pulumi.ComponentResource {
     const configData = {
       "promtail.yaml": promtailYaml(
         buildPromtailConfig({
-          lokiPushUrl: `${caMap ? "https" : "http"}://${serviceHost(loki, args.lokiNamespace)}:${loki.ports.http.port}/loki/api/v1/push`,
+          lokiPushUrl: `${caMap ? "https" : "http"}://${serviceHost({ name: args.lokiServiceName ?? loki.name }, args.lokiNamespace)}:${loki.ports.http.port}/loki/api/v1/push`,
           ...(caMap ? { lokiCaFile: `${PROMTAIL_SERVER_CA_DIR}/${TLS_CA_KEY}` } : {}),
           httpPort: http.port,
           clusterName: args.clusterName,

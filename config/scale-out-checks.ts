@@ -4,6 +4,7 @@
  * is a mistake (jaeger.storage or grafana.database.type left at its default), and so is a password nothing reads.
  */
 import { Problem } from "./fields";
+import { objectStorageChecks } from "./object-storage-checks";
 import { DEFAULT_SHARED_STORE_REPLICAS, JaegerStorage, RemoteJaegerStorage, SEARCH_URL } from "./scale-out";
 import { CONFIG_NAMESPACE, SecretValues, StackSettings } from "./schema";
 
@@ -124,4 +125,5 @@ export function scaleOutChecks(c: StackSettings & SecretValues, problems: Proble
   jaegerChecks(c, problems);
   grafanaChecks(c, problems);
   autoscalingChecks(c, problems);
+  objectStorageChecks(c, problems);
 }

@@ -26,6 +26,8 @@ export const SECRET_PLACEHOLDERS: Record<(typeof SECRET_KEYS)[number], string> =
   redisPassword: "render-placeholder-redis-password",
   jaegerStoragePassword: "render-placeholder-jaeger-storage-password",
   grafanaDatabasePassword: "render-placeholder-grafana-database-password",
+  objectStorageAccessKeyId: "RENDERPLACEHOLDERKEYID",
+  objectStorageSecretAccessKey: "render-placeholder-secret-access-key",
 };
 
 export interface StackFileConfig {
@@ -96,6 +98,7 @@ function neededBy(name: (typeof SECRET_KEYS)[number], raw: Record<string, unknow
   const mode = slackMode(raw);
   if (mode && SLACK_MODE_KEYS[mode].includes(name)) return true;
   if (name === "jaegerStoragePassword" || name === "grafanaDatabasePassword") return scaleOutNeeds(name, raw);
+  if (name === "objectStorageAccessKeyId" || name === "objectStorageSecretAccessKey") return objectStorageBuckets(raw);
   if (name !== "postgresPassword") return false;
   const pg = raw[`${CONFIG_NAMESPACE}:postgres`];
   const enabled = (typeof pg === "object" && pg !== null ? (pg as { enabled?: unknown }).enabled : undefined) ?? true;
@@ -112,6 +115,13 @@ function scaleOutNeeds(name: "jaegerStoragePassword" | "grafanaDatabasePassword"
   const jaeger = object("jaeger");
   const store = jaeger[String(jaeger.storage)] as { username?: unknown } | undefined;
   return jaeger.storage !== undefined && jaeger.storage !== "badger" && typeof store?.username === "string" && store.username !== "";
+}
+
+/** Whether the stack file sets a bucket in objectStorage.buckets (then the credentials are needed). */
+function objectStorageBuckets(raw: Record<string, unknown>): boolean {
+  const o = raw[`${CONFIG_NAMESPACE}:objectStorage`];
+  const buckets = typeof o === "object" && o !== null ? (o as { buckets?: unknown }).buckets : undefined;
+  return typeof buckets === "object" && buckets !== null && Object.values(buckets).some((b) => b !== undefined && b !== "");
 }
 
 /** The stack file's slack.mode, or the schema's default; an invalid value is reported by validation, not here. */

@@ -1,7 +1,8 @@
 /**
  * Stack files the tests render besides the project's own: a project stack with a few keys changed (the dev stack
  * delivering to Slack with a bot token, so the end-to-end suite runs both Slack modes on otherwise identical files;
- * the prod stack with its shared stores configured, so the scale-out paths are rendered and checked like prod).
+ * the prod stack with its shared stores configured, and the prod stack on object storage, so the scale-out paths are
+ * rendered and checked like prod).
  * CommonJS, since jest's global setup loads it untransformed.
  */
 const { readFileSync, writeFileSync } = require("node:fs");
@@ -30,6 +31,21 @@ const VARIANTS = {
       "observability:grafana": {
         database: { type: "postgres", host: "grafana-db.db.example.internal", port: 5432, name: "grafana", user: "grafana", sslMode: "verify-full", caConfigMap: "grafana-db-ca", cidrs: ["10.20.0.0/16"] },
       },
+    },
+  },
+  // Prod on object storage (README: Scale-out): Thanos beside the Prometheus pair and Loki in simple scalable mode.
+  // The credentials are not in the file; render fills in placeholders, as for any secret a setting needs.
+  "prod-thanos": {
+    base: "prod",
+    checked: true,
+    merge: {
+      "observability:objectStorage": {
+        endpoint: "s3.eu-west-1.amazonaws.com:443",
+        region: "eu-west-1",
+        buckets: { metrics: "ai-platform-prod-metrics", logs: "ai-platform-prod-logs" },
+      },
+      // An S3 range of eu-west-1, so the tests see the bucket reachable and the rest of the internet not.
+      "observability:network": { objectStorageCidrs: ["52.218.0.0/17"] },
     },
   },
 };

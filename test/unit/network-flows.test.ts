@@ -19,6 +19,9 @@ describe.each(CHECKED_STACKS)("the %s stack's NetworkPolicies", (stack) => {
     if (!key) throw new Error(`no workload ${name}`);
     return pods[key];
   };
+  // Loki is one workload, or in simple scalable mode (prod-thanos) a write target that takes pushes and a read target
+  // that answers queries (network-flows-scale-out.test.ts covers the targets' own flows).
+  const loki = (role: "write" | "read") => (Object.keys(pods).some((k) => k.endsWith("/loki")) ? pod("loki") : pod(`loki-${role}`));
   const allowed = (from: Endpoint, to: Endpoint, port: number, protocol: "TCP" | "UDP" = "TCP") => connection(world, from, to, port, protocol).allowed;
 
   beforeAll(() => {
@@ -41,7 +44,7 @@ describe.each(CHECKED_STACKS)("the %s stack's NetworkPolicies", (stack) => {
       ["Prometheus scrapes a platform pod", pod("prometheus"), platformPod(), 8080],
       ["Prometheus scrapes the DCGM exporter", pod("prometheus"), pod("dcgm-exporter"), 9400],
       ["Prometheus scrapes Promtail", pod("prometheus"), pod("promtail"), 9080],
-      ["Prometheus scrapes Loki", pod("prometheus"), pod("loki"), 3100],
+      ["Prometheus scrapes Loki", pod("prometheus"), loki("write"), 3100],
       ["Prometheus scrapes Jaeger", pod("prometheus"), pod("jaeger"), 8888],
       ["Prometheus scrapes the collector", pod("prometheus"), pod("otel-collector"), 8888],
       ["Prometheus scrapes the collector's exporter", pod("prometheus"), pod("otel-collector"), 8889],
@@ -54,14 +57,14 @@ describe.each(CHECKED_STACKS)("the %s stack's NetworkPolicies", (stack) => {
       ["Alertmanager gossips over UDP", pod("alertmanager"), pod("alertmanager"), 9094, "UDP"],
       ["Alertmanager posts to Slack", pod("alertmanager"), SLACK, 443],
       ["Grafana queries Prometheus", pod("grafana"), pod("prometheus"), 9090],
-      ["Grafana queries Loki", pod("grafana"), pod("loki"), 3100],
+      ["Grafana queries Loki", pod("grafana"), loki("read"), 3100],
       ["Grafana queries Jaeger", pod("grafana"), pod("jaeger"), 16686],
       ["Grafana queries PostgreSQL", pod("grafana"), platformPod({ app: "postgres" }), 5432],
       ["a user reaches Grafana through an ingress controller", { kind: "pod", namespace: "ingress-nginx", labels: { app: "controller" } }, pod("grafana"), 3000],
-      ["Promtail pushes to Loki", pod("promtail"), pod("loki"), 3100],
+      ["Promtail pushes to Loki", pod("promtail"), loki("write"), 3100],
       ["Promtail reads the API server", pod("promtail"), API_SERVER, 6443],
       ["the collector sends spans to Jaeger", pod("otel-collector"), pod("jaeger"), 4317],
-      ["the collector sends logs to Loki", pod("otel-collector"), pod("loki"), 3100],
+      ["the collector sends logs to Loki", pod("otel-collector"), loki("write"), 3100],
       ["the collector's k8s_attributes reads the API server", pod("otel-collector"), API_SERVER, 443],
       ["a platform pod sends OTLP gRPC to the collector", platformPod(), pod("otel-collector"), 4317],
       ["a platform pod sends OTLP HTTP to the collector", platformPod(), pod("otel-collector"), 4318],
@@ -70,7 +73,7 @@ describe.each(CHECKED_STACKS)("the %s stack's NetworkPolicies", (stack) => {
       ["the Redis exporter reaches Redis", pod("redis-exporter"), platformPod({ app: "redis" }), 6379],
       ["the PostgreSQL exporter reaches PostgreSQL", pod("postgres-exporter"), platformPod({ app: "postgres" }), 5432],
       ["the DCGM exporter resolves names", pod("dcgm-exporter"), { kind: "ip", ip: "10.96.0.10" }, 53, "UDP"],
-      ["Loki resolves names over TCP", pod("loki"), { kind: "pod", namespace: "kube-system", labels: { "k8s-app": "kube-dns" } }, 53],
+      ["Loki resolves names over TCP", loki("write"), { kind: "pod", namespace: "kube-system", labels: { "k8s-app": "kube-dns" } }, 53],
     ];
     const denied = flows.filter(([, from, to, port, protocol]) => !allowed(from, to, port, protocol)).map(([what]) => what);
     expect(denied).toEqual([]);
@@ -80,8 +83,8 @@ describe.each(CHECKED_STACKS)("the %s stack's NetworkPolicies", (stack) => {
   const MUST_NOT = (): Flow[] => [
       ["a platform pod creates an Alertmanager silence", platformPod(), pod("alertmanager"), 9093],
       ["a platform pod queries Prometheus", platformPod(), pod("prometheus"), 9090],
-      ["a platform pod pushes to Loki", platformPod(), pod("loki"), 3100],
-      ["any pod pushes to Loki", strangerPod, pod("loki"), 3100],
+      ["a platform pod pushes to Loki", platformPod(), loki("write"), 3100],
+      ["any pod pushes to Loki", strangerPod, loki("write"), 3100],
       ["a platform pod sends OTLP straight to Jaeger", platformPod(), pod("jaeger"), 4317],
       ["a platform pod sends Jaeger gRPC straight to Jaeger", platformPod(), pod("jaeger"), 14250],
       ["any pod sends OTLP HTTP straight to Jaeger", strangerPod, pod("jaeger"), 4318],
@@ -89,7 +92,7 @@ describe.each(CHECKED_STACKS)("the %s stack's NetworkPolicies", (stack) => {
       ["a platform pod reaches the collector's own metrics", platformPod(), pod("otel-collector"), 8888],
       ["Grafana joins the Alertmanager gossip", pod("grafana"), pod("alertmanager"), 9094],
       ["Alertmanager connects anywhere but 443", pod("alertmanager"), SLACK, 80],
-      ["Loki connects out", pod("loki"), SLACK, 443],
+      ["Loki connects out", loki("write"), SLACK, 443],
       ["Jaeger connects out", pod("jaeger"), SLACK, 443],
       ["Promtail reaches Prometheus", pod("promtail"), pod("prometheus"), 9090],
       ["the DCGM exporter connects out", pod("dcgm-exporter"), SLACK, 443],
@@ -107,7 +110,7 @@ describe.each(CHECKED_STACKS)("the %s stack's NetworkPolicies", (stack) => {
   });
 
   it("would show a planted allow-all policy in the servers namespace as open flows", () => {
-    const servers = pod("loki").namespace;
+    const servers = pod("prometheus").namespace;
     const planted = { apiVersion: "networking.k8s.io/v1", kind: "NetworkPolicy", metadata: { name: "planted", namespace: servers }, spec: { podSelector: {}, ingress: [{}] } };
     const saved = world;
     world = { ...saved, policies: [...saved.policies, planted] };
