@@ -153,6 +153,7 @@ const RESOURCES: Record<string, { plural: string; namespaced: boolean }> = {
   DaemonSet: { plural: "daemonsets", namespaced: true },
   ReplicaSet: { plural: "replicasets", namespaced: true },
   PodDisruptionBudget: { plural: "poddisruptionbudgets", namespaced: true },
+  HorizontalPodAutoscaler: { plural: "horizontalpodautoscalers", namespaced: true },
   NetworkPolicy: { plural: "networkpolicies", namespaced: true },
   Ingress: { plural: "ingresses", namespaced: true },
   EndpointSlice: { plural: "endpointslices", namespaced: true },

@@ -16,17 +16,31 @@ export const SERVERS = "observability";
 export const AGENTS = "observability-agents";
 
 export async function expectWorkloadsPlaced(client: KubeClient, docs: readonly any[]): Promise<void> {
-  const ready = await waitForWorkloads(client, [SERVERS, AGENTS]);
+  const counts = Object.fromEntries(docs.filter((x) => x.kind === "Deployment" || x.kind === "StatefulSet").map((d) => [`${d.kind}/${d.metadata.name}`, replicasOf(docs, d)]));
+  const ready = await waitForWorkloads(client, [SERVERS, AGENTS], undefined, counts);
   const expected = docs.filter((d) => ["Deployment", "StatefulSet", "DaemonSet"].includes(d.kind)).map((d) => `${d.kind}/${d.metadata.name}`).sort();
   expect(ready.map((w) => `${w.kind}/${w.name}`).sort()).toEqual(expected);
-  for (const d of docs.filter((x) => x.kind === "Deployment" || x.kind === "StatefulSet")) {
-    expect(ready.find((w) => w.name === d.metadata.name && w.kind === d.kind)?.ready).toBe(d.spec.replicas ?? 1);
+  for (const [key, count] of Object.entries(counts)) {
+    expect([key, ready.find((w) => `${w.kind}/${w.name}` === key)?.ready]).toEqual([key, count]);
   }
   const all = fixtureNodes().map((n) => n.name).sort();
   const gpu = fixtureNodes().filter((n) => n.pool === "gpu").map((n) => n.name).sort();
   const selector = (name: string) => docs.find((d) => d.kind === "DaemonSet" && d.metadata.name === name).spec.selector.matchLabels;
   expect(await nodesOf(client, AGENTS, selector("dcgm-exporter"))).toEqual(gpu);
   expect(await nodesOf(client, AGENTS, selector("promtail"))).toEqual(all);
+}
+
+/**
+ * The pods a rendered workload should run: its own replicas, else the floor of the HorizontalPodAutoscaler that owns
+ * it (the controller raises a Deployment to minReplicas before it has any metric), else one.
+ */
+export function replicasOf(docs: readonly any[], workload: any): number {
+  if (workload.spec.replicas !== undefined) return workload.spec.replicas;
+  const hpa = docs.find(
+    (d) => d.kind === "HorizontalPodAutoscaler" && d.metadata.namespace === workload.metadata.namespace
+      && d.spec.scaleTargetRef.kind === workload.kind && d.spec.scaleTargetRef.name === workload.metadata.name,
+  );
+  return hpa ? (hpa.spec.minReplicas ?? 1) : 1;
 }
 
 /** Every Service with a selector has a ready endpoint in its EndpointSlices (the controllers' work, not Pulumi's). */

@@ -80,14 +80,21 @@ export async function workloads(client: KubeClient, namespaces: readonly string[
 }
 
 /** Resolves once every workload has all its desired pods ready (and at least one desired), else times out. */
-export async function waitForWorkloads(client: KubeClient, namespaces: readonly string[], timeoutMs = 120_000): Promise<WorkloadStatus[]> {
+export async function waitForWorkloads(
+  client: KubeClient,
+  namespaces: readonly string[],
+  timeoutMs = 120_000,
+  /** Ready pods to wait for, by `Kind/name`: a Deployment an autoscaler owns reaches its count only after the controller acts. */
+  readyCounts: Readonly<Record<string, number>> = {},
+): Promise<WorkloadStatus[]> {
   let last: WorkloadStatus[] = [];
   try {
     return await waitFor(
       "every Deployment, StatefulSet and DaemonSet ready",
       async () => {
         last = await workloads(client, namespaces);
-        return last.length > 0 && last.every((w) => w.desired > 0 && w.ready === w.desired) ? last : undefined;
+        const settled = (w: WorkloadStatus) => w.desired > 0 && w.ready === w.desired && (readyCounts[`${w.kind}/${w.name}`] ?? w.ready) === w.ready;
+        return last.length > 0 && last.every(settled) ? last : undefined;
       },
       timeoutMs,
     );
