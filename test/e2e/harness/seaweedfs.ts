@@ -44,7 +44,7 @@ export class S3Store {
       { mode: 0o600 },
     );
     // Every listener pinned: unset gRPC ports default to HTTP port + 10000 (out of range for high ephemeral ports), and
-    // the Iceberg catalog and telemetry are off (nothing here to serve, nowhere to report).
+    // the Iceberg and Lance catalogs and telemetry are off (nothing here to serve, nowhere to report).
     const args = [
       "server",
       `-dir=${data}`,
@@ -63,6 +63,9 @@ export class S3Store {
       `-s3.port=${s3}`,
       `-s3.port.grpc=${s3Grpc}`,
       "-s3.port.iceberg=0",
+      "-s3.port.lance=0",
+      // A bucket exists only once created, as on a real store: a write to a misspelled bucket fails.
+      "-s3.autoCreateBucket=false",
       `-s3.config=${config}`,
     ];
     const proc = new Upstream("seaweedfs", weed, args, `http://127.0.0.1:${master}/cluster/status`, path.join(dir, "seaweedfs.log"));
