@@ -23,6 +23,8 @@ export const IMAGES = {
   dcgmExporter: { ref: "nvcr.io/nvidia/k8s/dcgm-exporter:4.5.3-4.8.2-ubuntu22.04", uid: 0 },
   redisExporter: { ref: "docker.io/oliver006/redis_exporter:v1.88.0", uid: 59000 },
   postgresExporter: { ref: "quay.io/prometheuscommunity/postgres-exporter:v0.20.1", uid: 65534 },
+  // The version test/e2e builds from its Go module (scripts/upstream/components.ts); one image for every component.
+  thanos: { ref: "quay.io/thanos/thanos:v0.42.4", uid: 1001 },
 } as const satisfies Record<keyof StackSettings["images"], ImageSpec>;
 
 export type ImageKey = keyof typeof IMAGES;

@@ -103,6 +103,33 @@ export const SERVICES = {
     ports: { metrics: { name: "metrics", port: 9187 } },
     metrics: { port: "metrics", path: "/metrics" },
   },
+  // Thanos (on when objectStorage.buckets.metrics is set). Every Thanos component serves its StoreAPI on gRPC 10901
+  // and /metrics on HTTP 10902 (Thanos' defaults, made explicit in components/thanos-config.ts).
+  thanosSidecar: {
+    // Runs in the Prometheus pods: its ports are named apart from Prometheus' own `http`.
+    name: "thanos-sidecar",
+    namespace: "servers",
+    ports: { grpc: { name: "sidecar-grpc", port: 10901 }, http: { name: "sidecar-http", port: 10902 } },
+    metrics: { port: "http", path: "/metrics" },
+  },
+  thanosQuery: {
+    name: "thanos-query",
+    namespace: "servers",
+    ports: { http: { name: "http", port: 10902 }, grpc: { name: "grpc", port: 10901 } },
+    metrics: { port: "http", path: "/metrics" },
+  },
+  thanosStore: {
+    name: "thanos-store",
+    namespace: "servers",
+    ports: { grpc: { name: "grpc", port: 10901 }, http: { name: "http", port: 10902 } },
+    metrics: { port: "http", path: "/metrics" },
+  },
+  thanosCompact: {
+    name: "thanos-compact",
+    namespace: "servers",
+    ports: { http: { name: "http", port: 10902 } },
+    metrics: { port: "http", path: "/metrics" },
+  },
 } as const satisfies Record<string, ServiceSpec>;
 
 export type ServiceKey = keyof typeof SERVICES;
@@ -123,3 +150,9 @@ export const JAEGER_SERVICE_PORTS: readonly PortSpec[] = [SERVICES.jaeger.ports.
 export function serviceHost(service: Pick<ServiceSpec, "name">, namespace: string): string {
   return `${service.name}.${namespace}.svc`;
 }
+
+/**
+ * The external label that tells the Prometheus replicas of an HA pair apart (its value is the pod name). Thanos Query
+ * deduplicates on it; alerts drop it so that Alertmanager sees one alert from the pair.
+ */
+export const REPLICA_LABEL = "replica";

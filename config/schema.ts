@@ -223,6 +223,7 @@ export const imagesField = object(
     dcgmExporter: optional(imageRef({ description: "DCGM exporter image" })),
     redisExporter: optional(imageRef({ description: "redis_exporter image" })),
     postgresExporter: optional(imageRef({ description: "postgres_exporter image" })),
+    thanos: optional(imageRef({ description: "Thanos image (sidecar, Query, Store Gateway, Compactor; used with objectStorage.buckets.metrics)" })),
   },
 );
 
