@@ -73,12 +73,6 @@ export function kubernetesStagingVersion(version: string): string {
 const KWOK_VERSION = "0.8.0";
 
 /**
- * Thanos 0.42.4: the newest release whose go.mod (go 1.26.0) builds with this machine's Go; 0.42.5 needs Go 1.26.10.
- * The module's tags are its releases (v0.42.4).
- */
-export const THANOS_VERSION = "0.42.4";
-
-/**
  * The S3-compatible store the Thanos test runs on (MinIO is not served here). The stack deploys no object store: the
  * user brings the bucket. The proxy serves SeaweedFS only as this pseudo-version, commit 7506e5f91cd6 of 2026-11-09,
  * which is SeaweedFS 4.53.
@@ -114,13 +108,15 @@ export function upstreamBuilds(): readonly UpstreamBuild[] {
   const prom = release("prometheus");
   const am = release("alertmanager");
   const jaeger = release("jaeger");
+  const thanos = release("thanos");
   return [
     { name: "prometheus", version: prom, module: "github.com/prometheus/prometheus", moduleVersion: prometheusModuleVersion(prom), binaries: ["prometheus", "promtool"], image: "prometheus" },
     { name: "alertmanager", version: am, module: "github.com/prometheus/alertmanager", moduleVersion: `v${am}`, binaries: ["alertmanager", "amtool"], image: "alertmanager" },
     { name: "otelcol", version: COLLECTOR_RELEASE, module: "go.opentelemetry.io/collector/cmd/builder", moduleVersion: `v${COLLECTOR_RELEASE}`, binaries: ["otelcol"], image: "otelCollector" },
     { name: "jaeger", version: jaeger, module: "github.com/jaegertracing/jaeger", moduleVersion: jaegerModuleVersion(jaeger), binaries: ["jaeger"], image: "jaeger" },
     { name: "telemetrygen", version: TELEMETRYGEN_VERSION, module: "github.com/open-telemetry/opentelemetry-collector-contrib/cmd/telemetrygen", moduleVersion: `v${TELEMETRYGEN_VERSION}`, binaries: ["telemetrygen"] },
-    { name: "thanos", version: THANOS_VERSION, module: "github.com/thanos-io/thanos", moduleVersion: `v${THANOS_VERSION}`, binaries: ["thanos"] },
+    // Module tags are the releases. 0.42.4 is the newest whose go.mod (go 1.26.0) builds with Go 1.26.8; 0.42.5 needs 1.26.10.
+    { name: "thanos", version: thanos, module: "github.com/thanos-io/thanos", moduleVersion: `v${thanos}`, binaries: ["thanos"], image: "thanos" },
     { name: "seaweedfs", version: SEAWEEDFS_VERSION, module: "github.com/seaweedfs/seaweedfs", moduleVersion: SEAWEEDFS_MODULE_VERSION, binaries: ["weed"] },
     ...clusterTools(),
   ];

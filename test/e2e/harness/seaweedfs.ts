@@ -8,7 +8,7 @@ import { randomBytes } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
 import * as net from "node:net";
 import * as path from "node:path";
-import { upstreamBinary } from "../../../scripts/upstream/layout";
+import { requireTool } from "../../support/tools";
 import { waitFor } from "./processes";
 import { S3Endpoint, listBuckets, s3Request } from "./s3";
 import { Upstream } from "./upstream-process";
@@ -32,7 +32,7 @@ export class S3Store {
 
   /** Starts the store and waits until its S3 API answers a signed ListBuckets. */
   static async start(dir: string): Promise<S3Store> {
-    const weed = upstreamBinary("seaweedfs", "weed");
+    const weed = requireTool("weed");
     const data = path.join(dir, "seaweedfs");
     mkdirSync(data, { recursive: true });
     const [master, masterGrpc, volume, volumeGrpc, filer, filerGrpc, s3, s3Grpc] = await freePorts(8);
