@@ -24,6 +24,8 @@ export interface StackSecrets {
   readonly heartbeatUrl?: pulumi.Output<string>;
   readonly postgresPassword?: pulumi.Output<string>;
   readonly redisPassword?: pulumi.Output<string>;
+  /** Static credentials of objectStorage; validation requires them when a bucket is set. */
+  readonly objectStorage?: { readonly accessKeyId: pulumi.Output<string>; readonly secretAccessKey: pulumi.Output<string> };
 }
 
 export interface StackConfig extends StackSettings {
@@ -61,6 +63,9 @@ export function loadStackConfig(): StackConfig {
       heartbeatUrl: asSecret(secrets.heartbeatUrl),
       postgresPassword: asSecret(secrets.postgresPassword),
       redisPassword: asSecret(secrets.redisPassword),
+      ...(secrets.objectStorageAccessKeyId !== undefined && secrets.objectStorageSecretAccessKey !== undefined
+        ? { objectStorage: { accessKeyId: pulumi.secret(secrets.objectStorageAccessKeyId), secretAccessKey: pulumi.secret(secrets.objectStorageSecretAccessKey) } }
+        : {}),
     },
   };
 }

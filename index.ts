@@ -14,7 +14,7 @@ import { Jaeger } from "./components/jaeger";
 import { Loki } from "./components/loki";
 import { Namespaces } from "./components/namespaces";
 import { NetworkPolicies } from "./components/network-policies";
-import { buildNetworkPolicies, redisTarget, telemetryNamespaces } from "./components/network-policy-config";
+import { buildNetworkPolicies, objectStorageTarget, redisTarget, telemetryNamespaces } from "./components/network-policy-config";
 import { OtelCollector } from "./components/otel-collector";
 import { PROMETHEUS_RULES_DIR, PROMETHEUS_TLS_DIR, PROMETHEUS_WEB_AUTH_PASSWORD_FILE, Prometheus } from "./components/prometheus";
 import { PriorityClasses } from "./components/priority-classes";
@@ -22,7 +22,9 @@ import { buildPrometheusConfig, restrictedLabelsFrom } from "./components/promet
 import { Promtail } from "./components/promtail";
 import { ServerTls } from "./components/server-tls";
 import { clientTls, tlsServerConfig } from "./components/server-tls-config";
-import { SERVICES } from "./components/services";
+import { SERVICES, serviceHost } from "./components/services";
+import { Thanos } from "./components/thanos";
+import { selectorLabels } from "./components/kube";
 import { WebAuth } from "./components/web-auth";
 import { scrapeLimitsFor } from "./rules/cardinality";
 import { buildRuleFiles } from "./rules/rule-files";
@@ -61,6 +63,26 @@ const serverTls = config.tls.mode === "off" ? undefined : new ServerTls("server-
 const tlsMount = serverTls?.mount;
 const webAuth = new WebAuth("web-auth", { namespace: servers, password: config.secrets.webAuthPassword, ...(tlsMount ? { tls: tlsServerConfig() } : {}) });
 
+// With a metrics bucket: Thanos beside the Prometheus replicas; Grafana queries through Thanos Query.
+const metricsBucket = config.objectStorage.buckets.metrics;
+const objectStorageCredentials = config.secrets.objectStorage;
+const thanos = metricsBucket !== undefined && objectStorageCredentials
+  ? new Thanos("thanos", {
+      priorityClassName: serverPriority,
+      zoneSpread: config.zoneSpread,
+      namespace: servers,
+      namespaceName: config.serversNamespace,
+      settings: config.thanos,
+      objectStorage: config.objectStorage,
+      bucket: metricsBucket,
+      credentials: objectStorageCredentials,
+      storageClass: config.storageClass,
+      image: imageFor("thanos", config.images),
+      prometheusSelector: selectorLabels({ name: SERVICES.prometheus.name }),
+      protect: config.protectData,
+    })
+  : undefined;
+
 const prometheus = new Prometheus("prometheus", {
   priorityClassName: serverPriority,
   zoneSpread: config.zoneSpread,
@@ -82,11 +104,23 @@ const prometheus = new Prometheus("prometheus", {
     rulesDir: PROMETHEUS_RULES_DIR,
     webAuth: { username: webAuth.mount.username, passwordFile: PROMETHEUS_WEB_AUTH_PASSWORD_FILE },
     ...(tlsMount ? { tls: clientTls(PROMETHEUS_TLS_DIR, config.serversNamespace, SERVICES.prometheus.name, SERVICES.alertmanager.name) } : {}),
+    ...(thanos ? { thanos: true } : {}),
   }),
   webAuth: webAuth.mount,
   ...(tlsMount ? { tls: tlsMount } : {}),
   ruleFiles: buildRuleFiles({ runbookBaseUrl: config.runbookBaseUrl }),
   protect: config.protectData,
+  ...(thanos
+    ? {
+        thanos: {
+          image: imageFor("thanos", config.images),
+          objstoreSecretName: thanos.objstoreSecretName,
+          localRetention: config.thanos.localRetention,
+          resources: config.thanos.sidecarResources,
+          ...(tlsMount ? { prometheusServerName: clientTls(PROMETHEUS_TLS_DIR, config.serversNamespace, SERVICES.prometheus.name, SERVICES.alertmanager.name).prometheusServerName } : {}),
+        },
+      }
+    : {}),
 });
 
 const alertmanager = new Alertmanager("alertmanager", {
@@ -159,6 +193,7 @@ const grafana = new Grafana("grafana", {
   protect: config.protectData,
   webAuth: webAuth.mount,
   ...(tlsMount ? { serverTls: tlsMount } : {}),
+  ...(thanos ? { thanosQueryUrl: `http://${serviceHost(SERVICES.thanosQuery, config.serversNamespace)}:${SERVICES.thanosQuery.ports.http.port}` } : {}),
 });
 
 if (config.gpu.deployDcgmExporter) {
@@ -194,6 +229,7 @@ if (config.network.policies) {
       deployed: { dcgmExporter: config.gpu.deployDcgmExporter, redisExporter: config.redis.enabled, postgresExporter: config.postgres.enabled },
       redis: config.redis.enabled ? redisTarget(config.redis.address) : undefined,
       postgres: config.postgres.enabled ? { host: config.postgres.host, port: config.postgres.port } : undefined,
+      ...(thanos ? { thanos: { objectStorage: objectStorageTarget(config.objectStorage.endpoint, config.network.objectStorageCidrs) } } : {}),
     }),
   });
 }

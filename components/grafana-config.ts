@@ -138,8 +138,10 @@ export interface DatasourceBasicAuth {
 
 export interface DatasourcesArgs {
   readonly prometheusUrl: string;
-  /** The user Prometheus requires and the mounted file with its password. */
-  readonly prometheusAuth: DatasourceBasicAuth;
+  /** The user Prometheus requires and the mounted file with its password. Absent: no authentication (Thanos Query, reachable from Grafana alone). */
+  readonly prometheusAuth?: DatasourceBasicAuth;
+  /** What serves prometheusUrl. Default Prometheus; Thanos when Grafana queries through Thanos Query. */
+  readonly prometheusType?: "Prometheus" | "Thanos";
   /** The mounted CA file Prometheus' certificate is verified against (TLS on; prometheusUrl is then https). */
   readonly prometheusCaFile?: string;
   readonly lokiUrl: string;
@@ -218,19 +220,23 @@ export function buildDatasources(args: DatasourcesArgs): DatasourcesFile {
       url: args.prometheusUrl,
       isDefault: true,
       editable: false,
-      basicAuth: true,
-      basicAuthUser: args.prometheusAuth.user,
+      ...(args.prometheusAuth ? { basicAuth: true, basicAuthUser: args.prometheusAuth.user } : {}),
       jsonData: {
         httpMethod: "POST",
+        ...(args.prometheusType === "Thanos" ? { prometheusType: "Thanos" } : {}),
         timeInterval: args.scrapeInterval,
         // Exemplars recorded with a trace id open the trace in Jaeger.
         exemplarTraceIdDestinations: [{ name: "trace_id", datasourceUid: uid.jaeger }],
         ...(args.prometheusCaFile ? { tlsAuthWithCACert: true } : {}),
       },
-      secureJsonData: {
-        basicAuthPassword: `$__file{${args.prometheusAuth.passwordFile}}`,
-        ...(args.prometheusCaFile ? { tlsCACert: `$__file{${args.prometheusCaFile}}` } : {}),
-      },
+      ...(args.prometheusAuth || args.prometheusCaFile
+        ? {
+            secureJsonData: {
+              ...(args.prometheusAuth ? { basicAuthPassword: `$__file{${args.prometheusAuth.passwordFile}}` } : {}),
+              ...(args.prometheusCaFile ? { tlsCACert: `$__file{${args.prometheusCaFile}}` } : {}),
+            },
+          }
+        : {}),
     },
     {
       name: "Loki",

@@ -81,6 +81,13 @@ export interface GrafanaArgs {
   readonly webAuth: WebAuthMount;
   /** The servers' TLS Secret (its ca.crt only); absent: Prometheus is reached over plain HTTP. */
   readonly serverTls?: ServerTlsMount;
+  /**
+   * Thanos Query's HTTP API (thanos is on): the Prometheus datasource reads it instead of Prometheus, without
+   * credentials (Query has none; NetworkPolicies admit Grafana alone). Absent: Prometheus itself.
+   */
+  readonly thanosQueryUrl?: string;
+  /** Loki's read path (simple scalable mode). Absent: the single binary's Service. */
+  readonly lokiQueryUrl?: string;
 }
 
 export class Grafana extends pulumi.ComponentResource {
@@ -134,13 +141,17 @@ export class Grafana extends pulumi.ComponentResource {
     const datasourcesData = {
       "datasources.yaml": provisioningYaml(
         buildDatasources({
-          prometheusUrl: args.serverTls
-            ? `https://${serviceHost(SERVICES.prometheus, args.serversNamespace)}:${SERVICES.prometheus.ports.http.port}`
-            : url(SERVICES.prometheus, SERVICES.prometheus.ports.http.port),
-          prometheusAuth: { user: args.webAuth.username, passwordFile: `${GRAFANA_WEB_AUTH_DIR}/${WEB_AUTH_PASSWORD_KEY}` },
-          // Grafana reads the CA when it provisions the datasource, at start: a new CA needs a rollout of Grafana.
-          ...(args.serverTls ? { prometheusCaFile: `${GRAFANA_SERVER_TLS_DIR}/${TLS_CA_KEY}` } : {}),
-          lokiUrl: url(SERVICES.loki, SERVICES.loki.ports.http.port),
+          ...(args.thanosQueryUrl
+            ? { prometheusUrl: args.thanosQueryUrl, prometheusType: "Thanos" as const }
+            : {
+                prometheusUrl: args.serverTls
+                  ? `https://${serviceHost(SERVICES.prometheus, args.serversNamespace)}:${SERVICES.prometheus.ports.http.port}`
+                  : url(SERVICES.prometheus, SERVICES.prometheus.ports.http.port),
+                prometheusAuth: { user: args.webAuth.username, passwordFile: `${GRAFANA_WEB_AUTH_DIR}/${WEB_AUTH_PASSWORD_KEY}` },
+                // Grafana reads the CA when it provisions the datasource, at start: a new CA needs a rollout of Grafana.
+                ...(args.serverTls ? { prometheusCaFile: `${GRAFANA_SERVER_TLS_DIR}/${TLS_CA_KEY}` } : {}),
+              }),
+          lokiUrl: args.lokiQueryUrl ?? url(SERVICES.loki, SERVICES.loki.ports.http.port),
           jaegerUrl: url(SERVICES.jaeger, SERVICES.jaeger.ports.ui.port),
           scrapeInterval: args.scrapeInterval,
           ...(args.postgres

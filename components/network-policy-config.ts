@@ -21,6 +21,15 @@ export interface NetworkPolicyArgs {
   /** The platform's Redis and PostgreSQL, as `host:port`; an in-cluster `<svc>.<ns>.svc` host is reached by namespace. */
   readonly redis?: { readonly host: string; readonly port: number };
   readonly postgres?: { readonly host: string; readonly port: number };
+  /** Thanos is on (objectStorage.buckets.metrics): its flows, and the object store it reaches. */
+  readonly thanos?: { readonly objectStorage: ObjectStorageTarget };
+}
+
+/** The object store: `host:port` of its endpoint and the ranges it may be in (network.objectStorageCidrs). */
+export interface ObjectStorageTarget {
+  readonly host: string;
+  readonly port: number;
+  readonly cidrs: readonly string[];
 }
 
 export interface NetworkPolicyPort {
@@ -216,10 +225,59 @@ export function buildNetworkPolicies(a: NetworkPolicyArgs): NetworkPolicySpecDat
       ],
     ),
   );
+  if (a.thanos) out.push(...thanosPolicies(S, ns, a.thanos.objectStorage));
   if (a.deployed.redisExporter && a.redis) out.push(policy("redis-exporter", S, own("redisExporter"), [scrape("redisExporter", S)], [serviceAt(a.redis)]));
   if (a.deployed.postgresExporter && a.postgres) out.push(policy("postgres-exporter", S, own("postgresExporter"), [scrape("postgresExporter", S)], [serviceAt(a.postgres)]));
 
   out.push(policy("promtail", A, own("promtail"), [scrape("promtail", A)], [{ peers: [at("loki", A)], ports: [portOf(p.loki.ports.http)] }, apiServer]));
   if (a.deployed.dcgmExporter) out.push(policy("dcgm-exporter", A, own("dcgmExporter"), [scrape("dcgmExporter", A)], undefined));
   return out;
+}
+
+/** `host:port` of objectStorage.endpoint. */
+export function objectStorageTarget(endpoint: string, cidrs: readonly string[]): ObjectStorageTarget {
+  const i = endpoint.lastIndexOf(":");
+  return { host: endpoint.slice(0, i), port: Number(endpoint.slice(i + 1)), cidrs };
+}
+
+/** The object store: its namespace when in the cluster, else the configured ranges, on the endpoint's port only. */
+function objectStorageRule(o: ObjectStorageTarget): NetworkPolicyRule {
+  const inCluster = inClusterNamespace(o.host);
+  return { peers: inCluster ? [inNamespace(inCluster)] : o.cidrs.map((cidr) => ({ ipBlock: { cidr } })), ports: [{ port: o.port, protocol: "TCP" }] };
+}
+
+/**
+ * Thanos' flows. Query has no authentication of its own, so only Grafana (its one client) and Prometheus (scrapes)
+ * reach it; the sidecars' and Store Gateway's StoreAPI only from Query; the bucket only from the sidecars, Store
+ * Gateway and Compactor. The sidecar reaches Prometheus on loopback, which no NetworkPolicy governs. Policies add up,
+ * so the sidecars' and Grafana's rules sit in policies of their own next to Prometheus' and Grafana's.
+ */
+function thanosPolicies(S: string, ns: NetworkPolicyArgs["namespaces"], o: ObjectStorageTarget): NetworkPolicySpecData[] {
+  const p = SERVICES;
+  const at = (key: ServiceKey) => podsOf(key, ns, S);
+  const own = (key: ServiceKey) => selectorLabels({ name: SERVICES[key].name });
+  const scrapedOn = (port: PortSpec): NetworkPolicyRule => ({ peers: [at("prometheus")], ports: [portOf(port)] });
+  const bucket = objectStorageRule(o);
+  return [
+    policy(
+      "thanos-sidecar",
+      S,
+      own("prometheus"),
+      [{ peers: [at("thanosQuery")], ports: [portOf(p.thanosSidecar.ports.grpc)] }, scrapedOn(p.thanosSidecar.ports.http)],
+      [bucket],
+    ),
+    policy(
+      "thanos-query",
+      S,
+      own("thanosQuery"),
+      [{ peers: [at("grafana")], ports: [portOf(p.thanosQuery.ports.http)] }, scrapedOn(p.thanosQuery.ports.http)],
+      [
+        { peers: [at("prometheus")], ports: [portOf(p.thanosSidecar.ports.grpc)] },
+        { peers: [at("thanosStore")], ports: [portOf(p.thanosStore.ports.grpc)] },
+      ],
+    ),
+    policy("thanos-store", S, own("thanosStore"), [{ peers: [at("thanosQuery")], ports: [portOf(p.thanosStore.ports.grpc)] }, scrapedOn(p.thanosStore.ports.http)], [bucket]),
+    policy("thanos-compact", S, own("thanosCompact"), [scrapedOn(p.thanosCompact.ports.http)], [bucket]),
+    policy("grafana-thanos-query", S, own("grafana"), undefined, [{ peers: [at("thanosQuery")], ports: [portOf(p.thanosQuery.ports.http)] }]),
+  ];
 }

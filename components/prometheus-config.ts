@@ -9,7 +9,7 @@ import { durationSeconds, quantityValue } from "../config/fields";
 import { SOURCE_NAMES, SourceName, StackSettings } from "../config/schema";
 import { ScrapeLimits, scrapeLimitFields } from "../rules/cardinality";
 import { SESSION_SERIES_JOB, SESSION_SERIES_SOURCE } from "../telemetry/catalog";
-import { SERVICES, ServiceSpec } from "./services";
+import { REPLICA_LABEL, SERVICES, ServiceSpec } from "./services";
 
 export interface RelabelConfig {
   source_labels?: string[];
@@ -81,6 +81,7 @@ export interface PrometheusConfig {
       static_configs?: StaticConfig[];
       relabel_configs?: RelabelConfig[];
     }[];
+    alert_relabel_configs?: RelabelConfig[];
   };
   scrape_configs: ScrapeConfig[];
 }
@@ -114,7 +115,17 @@ export interface PrometheusConfigArgs {
    * Absent: plain HTTP.
    */
   readonly tls?: { readonly caFile: string; readonly prometheusServerName: string; readonly alertmanagerServerName: string };
+  /**
+   * Thanos is on: the replicas tell themselves apart by REPLICA_LABEL (the pod name from env POD_NAME), alerts drop it
+   * so Alertmanager sees one alert per pair, and the Thanos components are scraped. Default off.
+   */
+  readonly thanos?: boolean;
 }
+
+/** The env var holding the pod name, which the replica external label expands (Prometheus 3 expands env vars there). */
+export const POD_NAME_ENV = "POD_NAME";
+/** Scrape jobs of the Thanos components (with objectStorage.buckets.metrics). */
+export const THANOS_JOBS = ["thanos-sidecar", "thanos-query", "thanos-store", "thanos-compact"] as const;
 
 /** Job names of the stack's own components, scraped as pods of their workloads. */
 export const SELF_JOBS = ["prometheus", "alertmanager", "loki", "promtail", "otel-collector", "jaeger", "grafana"] as const;
@@ -314,6 +325,15 @@ export function buildPrometheusConfig(args: PrometheusConfigArgs): PrometheusCon
     jobs.push({ ...scrape, ...authenticatedClient(serverName) });
   }
 
+  if (args.thanos) {
+    // The sidecar serves its metrics from the Prometheus pods, on its own container port.
+    const sc = SERVICES.thanosSidecar;
+    jobs.push(podsJob(sc.name, ns(sc), byAppName(SERVICES.prometheus.name), sc.ports.http.name, sc.metrics.path, args));
+    for (const spec of [SERVICES.thanosQuery, SERVICES.thanosStore, SERVICES.thanosCompact]) {
+      jobs.push(podsJob(spec.name, ns(spec), byAppName(spec.name), spec.ports.http.name, spec.metrics.path, args));
+    }
+  }
+
   const c = SERVICES.otelCollector;
   jobs.push({
     ...podsJob(COLLECTOR_METRICS_JOB, ns(c), byAppName(c.name), c.ports.promExporter.name, "/metrics", args),
@@ -355,7 +375,7 @@ export function buildPrometheusConfig(args: PrometheusConfigArgs): PrometheusCon
       // A scrape must finish before the next one starts; 10s is Prometheus' default and enough for any exporter here.
       scrape_timeout: durationSeconds(args.scrapeInterval) > 10 ? "10s" : args.scrapeInterval,
       evaluation_interval: args.evaluationInterval,
-      external_labels: { cluster: args.clusterName, environment: args.environment },
+      external_labels: { cluster: args.clusterName, environment: args.environment, ...(args.thanos ? { [REPLICA_LABEL]: `\${${POD_NAME_ENV}}` } : {}) },
     },
     rule_files: [`${args.rulesDir}/*.yml`],
     alerting: {
@@ -371,6 +391,8 @@ export function buildPrometheusConfig(args: PrometheusConfigArgs): PrometheusCon
           ],
         },
       ],
+      // Both replicas send each alert; without their replica label the two are one alert to Alertmanager.
+      ...(args.thanos ? { alert_relabel_configs: [{ regex: REPLICA_LABEL, action: "labeldrop" as const }] } : {}),
     },
     scrape_configs: jobs,
   };

@@ -13,6 +13,7 @@ import {
   checksumAnnotation,
   clusterReader,
   containerResources,
+  httpProbe,
   labels as makeLabels,
   podDisruptionBudget,
   restrictedContainerSecurityContext,
@@ -32,6 +33,8 @@ import { ServerTlsMount, serverTlsVolume, serverTlsVolumeMount } from "./server-
 import { TLS_CA_KEY, TLS_CERT_KEY, TLS_KEY_KEY } from "./server-tls-config";
 import { WebAuthMount, webAuthAnnotation, webAuthVolume, webAuthVolumeMount } from "./web-auth";
 import { WEB_AUTH_AUTHORIZATION_KEY, WEB_AUTH_PASSWORD_KEY, WEB_CONFIG_KEY } from "./web-auth-config";
+import { OBJSTORE_MOUNT, THANOS_OBJSTORE_FILE, objstoreVolume } from "./thanos";
+import { prometheusSidecarArgs, thanosSidecarArgs, thanosSidecarPrometheusClientConfig } from "./thanos-config";
 
 // Sibling directories: a volume mounted inside another read-only volume needs its mount point created there.
 export const PROMETHEUS_CONFIG_DIR = "/etc/prometheus/config";
@@ -50,6 +53,21 @@ export const PROMETHEUS_DISCOVERY_RULES: k8s.types.input.rbac.v1.PolicyRule[] = 
   { apiGroups: [""], resources: ["pods", "services"], verbs: ["get", "list", "watch"] },
   { apiGroups: ["discovery.k8s.io"], resources: ["endpointslices"], verbs: ["get", "list", "watch"] },
 ];
+
+/** The sidecar's client config for Prometheus, in the Prometheus ConfigMap (no secret in it: a password file path). */
+export const SIDECAR_CLIENT_CONFIG = "thanos-sidecar-http-client.yml";
+
+/** The Thanos sidecar in each Prometheus pod (objectStorage.buckets.metrics). */
+export interface PrometheusThanosArgs {
+  readonly image: ImageSpec;
+  /** The Secret with objstore.yml (components/thanos.ts). */
+  readonly objstoreSecretName: pulumi.Input<string>;
+  /** Replaces settings.retention: the bucket holds the long history (thanos.localRetention). */
+  readonly localRetention: string;
+  readonly resources: StackSettings["thanos"]["sidecarResources"];
+  /** With TLS on: the name on Prometheus' certificate, which the sidecar verifies. */
+  readonly prometheusServerName?: string;
+}
 
 export interface PrometheusArgs {
   /** How replicas spread over zones (they always spread over nodes). */
@@ -72,6 +90,8 @@ export interface PrometheusArgs {
   readonly ruleFiles: Readonly<Record<string, string>>;
   /** Pulumi `protect` on the StatefulSet and on the claims holding its data. */
   readonly protect: boolean;
+  /** A Thanos sidecar in each pod, uploading blocks to the bucket. Absent: Prometheus alone keeps settings.retention. */
+  readonly thanos?: PrometheusThanosArgs;
 }
 
 export class Prometheus extends pulumi.ComponentResource {
@@ -89,7 +109,17 @@ export class Prometheus extends pulumi.ComponentResource {
 
     const serviceAccount = clusterReader(name, "discovery", { namespace: ns, namespaceName: args.namespaceName, appName: spec.name, labels, rules: PROMETHEUS_DISCOVERY_RULES }, child);
 
-    const configData = { "prometheus.yml": prometheusYaml(args.config) };
+    const thanos = args.thanos;
+    const scheme = args.tls ? ("https" as const) : undefined;
+    const configData: Record<string, string> = { "prometheus.yml": prometheusYaml(args.config) };
+    if (thanos) {
+      if (args.tls && !thanos.prometheusServerName) throw new Error("prometheus: the thanos sidecar needs prometheusServerName with tls on");
+      configData[SIDECAR_CLIENT_CONFIG] = thanosSidecarPrometheusClientConfig({
+        username: args.webAuth.username,
+        passwordFile: PROMETHEUS_WEB_AUTH_PASSWORD_FILE,
+        ...(args.tls && thanos.prometheusServerName ? { tls: { caFile: `${PROMETHEUS_TLS_DIR}/${TLS_CA_KEY}`, serverName: thanos.prometheusServerName } } : {}),
+      });
+    }
     const rulesData = { ...args.ruleFiles };
     const configMap = new k8s.core.v1.ConfigMap(`${name}-config`, { metadata: { name: `${spec.name}-config`, namespace: ns, labels }, data: configData }, child);
     const rulesMap = new k8s.core.v1.ConfigMap(`${name}-rules`, { metadata: { name: `${spec.name}-rules`, namespace: ns, labels }, data: rulesData }, child);
@@ -99,7 +129,34 @@ export class Prometheus extends pulumi.ComponentResource {
 
     const replicas = args.settings.replicas;
     const probeAuthorization = `${PROMETHEUS_WEB_AUTH_DIR}/${WEB_AUTH_AUTHORIZATION_KEY}`;
-    const scheme = args.tls ? ("https" as const) : undefined;
+    const sidecarSpec = SERVICES.thanosSidecar;
+    // Runs as Prometheus' user (the pod's): it reads the TSDB and writes its upload state into it.
+    const sidecar: k8s.types.input.core.v1.Container[] = thanos
+      ? [
+          {
+            name: sidecarSpec.name,
+            image: thanos.image.ref,
+            args: thanosSidecarArgs({
+              tsdbPath: PROMETHEUS_DATA_DIR,
+              prometheusUrl: `${scheme ?? "http"}://localhost:${http.port}`,
+              prometheusClientConfigFile: `${PROMETHEUS_CONFIG_DIR}/${SIDECAR_CLIENT_CONFIG}`,
+              objstoreConfigFile: THANOS_OBJSTORE_FILE,
+            }),
+            ports: [sidecarSpec.ports.grpc, sidecarSpec.ports.http].map((p) => ({ name: p.name, containerPort: p.port })),
+            readinessProbe: httpProbe("/-/ready", sidecarSpec.ports.http.name, { periodSeconds: 5 }),
+            livenessProbe: httpProbe("/-/healthy", sidecarSpec.ports.http.name, { periodSeconds: 15, failureThreshold: 4 }),
+            resources: containerResources(thanos.resources),
+            securityContext: restrictedContainerSecurityContext(),
+            volumeMounts: [
+              { name: "config", mountPath: PROMETHEUS_CONFIG_DIR, readOnly: true },
+              webAuthVolumeMount(PROMETHEUS_WEB_AUTH_DIR),
+              ...(args.tls ? [serverTlsVolumeMount(PROMETHEUS_TLS_DIR)] : []),
+              OBJSTORE_MOUNT,
+              { name: "data", mountPath: PROMETHEUS_DATA_DIR },
+            ],
+          },
+        ]
+      : [];
     const claims = statefulClaims(
       name,
       { statefulSetName: spec.name, namespace: ns, labels, replicas, size: args.settings.storageSize, storageClass: args.storageClass },
@@ -127,14 +184,19 @@ export class Prometheus extends pulumi.ComponentResource {
                 {
                   name: spec.name,
                   image: args.image.ref,
-                  args: prometheusArgs({
-                    retention: args.settings.retention,
+                  args: [
+                    ...prometheusArgs({
+                    retention: thanos ? thanos.localRetention : args.settings.retention,
                     storageSize: args.settings.storageSize,
                     configFile: `${PROMETHEUS_CONFIG_DIR}/prometheus.yml`,
                     webConfigFile: `${PROMETHEUS_WEB_AUTH_DIR}/${WEB_CONFIG_KEY}`,
                     dataDir: PROMETHEUS_DATA_DIR,
                     port: http.port,
-                  }),
+                    }),
+                    ...(thanos ? prometheusSidecarArgs() : []),
+                  ],
+                  // The replica external label (prometheus.yml) is the pod's name, expanded by Prometheus at load.
+                  ...(thanos ? { env: [{ name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } }] } : {}),
                   ports: [{ name: http.name, containerPort: http.port }],
                   // Every endpoint requires basic auth, /-/ready and /-/healthy too: exec probes send the mounted header.
                   readinessProbe: authorizedHttpProbe("/-/ready", http.port, probeAuthorization, { periodSeconds: 5, ...(scheme ? { scheme } : {}) }),
@@ -151,12 +213,14 @@ export class Prometheus extends pulumi.ComponentResource {
                     { name: "data", mountPath: PROMETHEUS_DATA_DIR },
                   ],
                 },
+                ...sidecar,
               ],
               volumes: [
                 { name: "config", configMap: { name: configMap.metadata.name } },
                 { name: "rules", configMap: { name: rulesMap.metadata.name } },
                 webAuthVolume(args.webAuth, [WEB_CONFIG_KEY, WEB_AUTH_PASSWORD_KEY, WEB_AUTH_AUTHORIZATION_KEY]),
                 ...(args.tls ? [serverTlsVolume(args.tls, [TLS_CERT_KEY, TLS_KEY_KEY, TLS_CA_KEY])] : []),
+                ...(thanos ? [objstoreVolume(thanos.objstoreSecretName)] : []),
               ],
             },
           },

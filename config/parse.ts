@@ -12,6 +12,7 @@ import {
   TopLevelKey,
   stackSchema,
 } from "./schema";
+import { scaleOutChecks } from "./scale-out-checks";
 
 export interface ParsedConfig {
   readonly settings: StackSettings;
@@ -95,6 +96,7 @@ function slackChecks(c: StackSettings & SecretValues, problems: Problem[]): void
 function crossChecks(c: StackSettings & SecretValues, problems: Problem[]): void {
   const key = (path: string) => `${CONFIG_NAMESPACE}:${path}`;
   slackChecks(c, problems);
+  scaleOutChecks(c, problems);
   if (c.loki.ingestionBurstSizeMB < c.loki.ingestionRateMB) {
     problems.push({
       key: key("loki.ingestionBurstSizeMB"),

@@ -118,6 +118,63 @@ export const lokiField = object(
   },
 );
 
+/** host:port, no scheme: objstore and Loki's S3 client take the scheme from objectStorage.insecure. */
+const HOST_PORT = /^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?:\d{1,5}$/;
+// S3's bucket naming rules (lowercase letters, digits, '.' and '-', 3 to 63 characters).
+const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+const bucket = (description: string) => string({ description, pattern: BUCKET, allowed: "an S3 bucket name (3 to 63 lowercase letters, digits, '.' and '-')" });
+
+export const objectStorageField = object(
+  { description: "an S3-compatible object store; a bucket set here switches that signal to its scale-out mode (README: Scale-out)" },
+  {
+    endpoint: string({
+      description: "host:port of the S3 API, without a scheme (required when a bucket is set)",
+      default: "",
+      allowEmpty: true,
+      pattern: HOST_PORT,
+      allowed: "host:port without a scheme, such as s3.eu-west-1.amazonaws.com:443 (objectStorage.insecure chooses http)",
+    }),
+    region: string({ description: "the buckets' region", default: "us-east-1", pattern: /^[a-z0-9-]{2,32}$/, allowed: "a region name such as us-east-1" }),
+    insecure: boolean({ description: "plain HTTP to the endpoint (a store inside the cluster without TLS)", default: false }),
+    forcePathStyle: boolean({ description: "address buckets as endpoint/bucket (MinIO, Ceph, SeaweedFS) instead of bucket.endpoint", default: false }),
+    buckets: object(
+      { description: "one bucket per signal; each must exist and belong to this stack alone" },
+      {
+        metrics: optional(bucket("Prometheus blocks: runs Thanos (sidecars, Query, Store Gateway, Compactor) and Grafana queries through Thanos Query")),
+        logs: optional(bucket("Loki chunks and index: runs Loki in simple scalable mode (write, read, backend) instead of the single binary")),
+      },
+    ),
+  },
+);
+
+export const thanosField = object(
+  { description: "Thanos, with objectStorage.buckets.metrics" },
+  {
+    localRetention: duration({
+      syntax: "prometheus",
+      description:
+        "what each Prometheus keeps on its claim (replaces prometheus.retention): covers the up to 3h until a block is uploaded and an object store outage of a weekend, during which the sidecar's uploads wait",
+      default: "3d",
+      min: "6h",
+    }),
+    retention: object(
+      { description: "how long the Compactor keeps each resolution in the bucket" },
+      {
+        raw: duration({ syntax: "prometheus", description: "raw samples (at least 2d: the 5m resolution is made from 40h of raw blocks)", default: "90d", min: "2d" }),
+        fiveMinutes: duration({ syntax: "prometheus", description: "5m downsampled blocks (at least retention.raw)", default: "180d", min: "2d" }),
+        oneHour: duration({ syntax: "prometheus", description: "1h downsampled blocks (at least retention.fiveMinutes)", default: "2y", min: "2d" }),
+      },
+    ),
+    queryReplicas: integer({ description: "Thanos Query replicas (stateless; a PodDisruptionBudget above 1)", default: 2, min: 1, max: 10 }),
+    storeStorageSize: quantity({ description: "Store Gateway claim (index-header cache)", default: "20Gi" }),
+    compactStorageSize: quantity({ description: "Compactor claim (scratch space: a few of the largest compacted blocks)", default: "100Gi" }),
+    sidecarResources: resources("sidecar container resources (in each Prometheus pod)", "100m", "128Mi", "512Mi"),
+    queryResources: resources("Query container resources", "200m", "512Mi", "2Gi"),
+    storeResources: resources("Store Gateway container resources", "200m", "1Gi", "4Gi"),
+    compactResources: resources("Compactor container resources", "500m", "1Gi", "4Gi"),
+  },
+);
+
 export const otelCollectorField = object(
   { description: "OpenTelemetry Collector (contrib)" },
   {
@@ -252,6 +309,10 @@ export const networkField = object(
       description: "where Alertmanager may connect on 443: Slack and the heartbeat (or an egress proxy's range)",
       default: ["0.0.0.0/0"],
     }),
+    objectStorageCidrs: listOf(cidr("an address range of the object store"), {
+      description: "where the Thanos sidecars, Store Gateway and Compactor and Loki may connect on objectStorage.endpoint's port",
+      default: ["0.0.0.0/0"],
+    }),
   },
 );
 
@@ -370,6 +431,8 @@ export const stackSchema = {
   sources: sourcesField,
   redis: redisField,
   postgres: postgresField,
+  objectStorage: objectStorageField,
+  thanos: thanosField,
   images: imagesField,
   network: networkField,
   slack: slackField,
@@ -431,6 +494,17 @@ export const stackSchema = {
     required: false,
     pattern: /^[^\r\n]+$/,
     allowed: "a non-empty password on one line",
+  }),  objectStorageAccessKeyId: secret({
+    description: "access key id for objectStorage (secret; required when a bucket is set); it goes into the Secrets thanos-objstore and loki-objstore only",
+    required: false,
+    pattern: /^[!-~]{3,128}$/,
+    allowed: "3 to 128 printable ASCII characters without spaces",
+  }),
+  objectStorageSecretAccessKey: secret({
+    description: "secret access key for objectStorage (secret; required when a bucket is set)",
+    required: false,
+    pattern: /^[!-~]{8,128}$/,
+    allowed: "8 to 128 printable ASCII characters without spaces",
   }),
 };
 
@@ -438,7 +512,7 @@ export type StackSchema = typeof stackSchema;
 export type TopLevelKey = keyof StackSchema;
 
 /** Keys whose values are secrets (a test checks this list against the fields marked secret). */
-export const SECRET_KEYS = ["slackBotToken", ...SLACK_WEBHOOK_KEYS, "slackWebhookUrl", "grafanaAdminPassword", "grafanaSecretKey", "webAuthPassword", "heartbeatUrl", "postgresPassword", "redisPassword"] as const satisfies readonly TopLevelKey[];
+export const SECRET_KEYS = ["slackBotToken", ...SLACK_WEBHOOK_KEYS, "slackWebhookUrl", "grafanaAdminPassword", "grafanaSecretKey", "webAuthPassword", "heartbeatUrl", "postgresPassword", "redisPassword", "objectStorageAccessKeyId", "objectStorageSecretAccessKey"] as const satisfies readonly TopLevelKey[];
 export type SecretKey = (typeof SECRET_KEYS)[number];
 /** The secret keys each Slack mode reads; a key of another mode is a mistake (a webhook where a token belongs). */
 export const SLACK_MODE_KEYS: Readonly<Record<SlackMode, readonly SecretKey[]>> = {
@@ -464,4 +538,6 @@ export interface SecretValues {
   heartbeatUrl?: string;
   postgresPassword?: string;
   redisPassword?: string;
+  objectStorageAccessKeyId?: string;
+  objectStorageSecretAccessKey?: string;
 }

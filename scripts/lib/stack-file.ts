@@ -24,6 +24,8 @@ export const SECRET_PLACEHOLDERS: Record<(typeof SECRET_KEYS)[number], string> =
   heartbeatUrl: "https://heartbeat.invalid/render-placeholder",
   postgresPassword: "render-placeholder-postgres-password",
   redisPassword: "render-placeholder-redis-password",
+  objectStorageAccessKeyId: "RENDERPLACEHOLDERKEYID",
+  objectStorageSecretAccessKey: "render-placeholder-secret-access-key",
 };
 
 export interface StackFileConfig {
@@ -93,10 +95,18 @@ export function readStackFile(path: string): StackFileConfig {
 function neededBy(name: (typeof SECRET_KEYS)[number], raw: Record<string, unknown>): boolean {
   const mode = slackMode(raw);
   if (mode && SLACK_MODE_KEYS[mode].includes(name)) return true;
+  if (name === "objectStorageAccessKeyId" || name === "objectStorageSecretAccessKey") return objectStorageBuckets(raw);
   if (name !== "postgresPassword") return false;
   const pg = raw[`${CONFIG_NAMESPACE}:postgres`];
   const enabled = (typeof pg === "object" && pg !== null ? (pg as { enabled?: unknown }).enabled : undefined) ?? true;
   return enabled !== false && enabled !== "false";
+}
+
+/** Whether the stack file sets a bucket in objectStorage.buckets (then the credentials are needed). */
+function objectStorageBuckets(raw: Record<string, unknown>): boolean {
+  const o = raw[`${CONFIG_NAMESPACE}:objectStorage`];
+  const buckets = typeof o === "object" && o !== null ? (o as { buckets?: unknown }).buckets : undefined;
+  return typeof buckets === "object" && buckets !== null && Object.values(buckets).some((b) => b !== undefined && b !== "");
 }
 
 /** The stack file's slack.mode, or the schema's default; an invalid value is reported by validation, not here. */

@@ -1,6 +1,7 @@
 /**
  * Stack files the tests render besides the project's own: a project stack with a few keys changed (the dev stack
- * delivering to Slack with a bot token, so the end-to-end suite runs both Slack modes on otherwise identical files).
+ * delivering to Slack with a bot token, so the end-to-end suite runs both Slack modes on otherwise identical files;
+ * the prod stack on object storage, so the render, schema, policy and NetworkPolicy tests cover the scale-out modes).
  * CommonJS, since jest's global setup loads it untransformed.
  */
 const { readFileSync, writeFileSync } = require("node:fs");
@@ -12,6 +13,18 @@ const ROOT = path.resolve(__dirname, "..", "..");
 /** Variant name -> the project stack it starts from and the top-level keys it replaces. */
 const VARIANTS = {
   "dev-bot-token": { base: "dev", set: { "observability:slack": { mode: "bot-token" } } },
+  // Prod on object storage (README: Scale-out): Thanos beside the Prometheus pair. The credentials are not in the
+  // file; render fills in placeholders, as for any secret a setting needs.
+  "prod-thanos": {
+    base: "prod",
+    set: {
+      "observability:objectStorage": {
+        endpoint: "s3.eu-west-1.amazonaws.com:443",
+        region: "eu-west-1",
+        buckets: { metrics: "ai-platform-prod-metrics" },
+      },
+    },
+  },
 };
 
 /** Writes the variant's stack file into `dir` and returns its path and the stack name it renders as. */
