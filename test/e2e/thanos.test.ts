@@ -11,6 +11,7 @@ import { rmSync } from "node:fs";
 import { BLOCK_COMPRESSION, BlockMeta, JOB, REPLICAS, Replica, Sample, TARGETS, ThanosHa } from "./harness/thanos-ha";
 import { sleep, waitFor } from "./harness/processes";
 import { renderStack } from "./harness/stack-files";
+import { renderThanos } from "./harness/thanos-files";
 import { REPLICA_LABEL } from "../../components/services";
 
 const SCRAPE_MS = 1_000;
@@ -36,8 +37,8 @@ const replicaValue = (r: Replica): string => ha.replicas[r].pod;
 const key = (s: Sample): string => s.metric.instance;
 
 beforeAll(async () => {
-  const rendered = renderStack("prod");
-  ha = await ThanosHa.start({ name: "thanos", rendered, retention: { raw: "90d", fiveMinutes: "180d", oneHour: "1y" } });
+  // The prod stack on object storage (the prod-thanos variant of test/support/stack-variants.js).
+  ha = await ThanosHa.start({ name: "thanos", rendered: renderStack("prod-thanos"), thanos: renderThanos("prod-thanos") });
   try {
     // Blocks are cut after 1.5 block durations of data, and the sidecars look for new ones every 30s.
     uploaded = await waitFor("a block of each replica in the bucket", async () => {

@@ -1,25 +1,16 @@
 /**
  * The prod metrics path on loopback: an HA pair of the pinned Prometheus, each with a Thanos sidecar uploading to an
- * S3 bucket (SeaweedFS), Thanos Query over both sidecars and a Store Gateway, and the Compactor. Every Thanos process
- * runs the flags of components/thanos-config.ts, the builders the stack renders them with; only addresses, ports and
- * paths are the run's. Prometheus runs the rendered prometheus.yml and flags of the stack (loopback discovery, as in
- * pipeline.ts) with one change of timing, `BLOCK_COMPRESSION`.
+ * S3 bucket (SeaweedFS), Thanos Query over both sidecars and a Store Gateway, and the Compactor. Every process runs
+ * its rendered args (thanos-files.ts: made by components/thanos-config.ts) and rendered files; the run changes only
+ * listen addresses and ports, file paths, the object store's endpoint and credentials (plain HTTP on loopback), Query's
+ * DNS service discovery (the same endpoints, as loopback addresses), Kubernetes discovery of the scrape targets (as in
+ * pipeline.ts), the 1s scrape interval, and Prometheus' block durations (`BLOCK_COMPRESSION`).
  */
-import { load } from "js-yaml";
+import { dump, load } from "js-yaml";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { REPLICA_LABEL } from "../../../components/services";
-import {
-  thanosCompactArgs,
-  thanosEndpointConfig,
-  thanosObjstoreConfig,
-  thanosQueryArgs,
-  thanosSidecarArgs,
-  thanosSidecarPrometheusClientConfig,
-  thanosStoreArgs,
-} from "../../../components/thanos-config";
-import { PrometheusConfig } from "../../../components/prometheus-config";
+import { SERVICES } from "../../../components/services";
 import { WEB_AUTH_PASSWORD_KEY, WEB_CONFIG_KEY } from "../../../components/web-auth-config";
 import { requireTool } from "../../support/tools";
 import { FakeExporter } from "./fake-exporters";
@@ -28,9 +19,7 @@ import { S3Store, freePorts } from "./seaweedfs";
 import { getObject, listObjects } from "./s3";
 import { sourceEndpoint } from "./simulated-cluster";
 import { RenderedStack, durationMs, formatDuration, loopbackPrometheusYml, replaceFlags } from "./stack-files";
-
-/** The bucket the stack is configured with in the test (any name: the store is the run's own). */
-export const BUCKET = "metrics";
+import { RenderedContainer, RenderedThanos } from "./thanos-files";
 
 /** The scrape job whose targets the test counts (three pods of the gateway, each a fake exporter). */
 export const JOB = "gateway";
@@ -75,10 +64,59 @@ export interface PrometheusReplica {
 
 export interface ThanosHaOptions {
   readonly name: string;
-  /** The prod stack (its rendered prometheus.yml and Prometheus flags). */
+  /** The stack on object storage: its prometheus.yml, web auth and settings. */
   readonly rendered: RenderedStack;
-  /** Retention per resolution as the stack's config gives it to the Compactor. */
-  readonly retention: Parameters<typeof thanosCompactArgs>[0]["retention"];
+  /** The same stack's Thanos args and files. */
+  readonly thanos: RenderedThanos;
+}
+
+interface ObjstoreYaml {
+  type: string;
+  config: { bucket: string; endpoint: string; insecure?: boolean; access_key?: string; secret_key?: string; [k: string]: unknown };
+}
+
+/**
+ * The rendered objstore.yml pointed at the run's store: its endpoint, plain HTTP, its credentials; every other key
+ * (bucket, region, addressing) as rendered.
+ */
+function loopbackObjstore(rendered: string, s3: S3Store): { yml: string; bucket: string } {
+  const doc = load(rendered) as ObjstoreYaml;
+  if (doc.type !== "S3") throw new Error(`rendered objstore.yml is of type ${doc.type}, not S3`);
+  const { address, credentials } = s3.endpoint;
+  const config = { ...doc.config, endpoint: address, insecure: true, access_key: credentials.accessKeyId, secret_key: credentials.secretAccessKey };
+  return { yml: dump({ ...doc, config }, { noRefs: true, lineWidth: -1 }), bucket: doc.config.bucket };
+}
+
+/** Every `*_file` path of a YAML document moved into `dir` (same file name), as the mounted Secret's copy there. */
+function moveFiles(value: unknown, dir: string): unknown {
+  if (Array.isArray(value)) return value.map((v) => moveFiles(v, dir));
+  if (value === null || typeof value !== "object") return value;
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, k.endsWith("_file") && typeof v === "string" ? path.join(dir, path.posix.basename(v)) : moveFiles(v, dir)]));
+}
+
+/** The downward-API variables of a rendered container: the pod name where it asks for metadata.name. */
+function downwardEnv(c: RenderedContainer, pod: string): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const e of c.env) {
+    if (e.value !== undefined) env[e.name] = e.value;
+    else if (e.valueFrom?.fieldRef?.fieldPath === "metadata.name") env[e.name] = pod;
+    else throw new Error(`rendered env ${e.name} comes from ${JSON.stringify(e.valueFrom)}, which the loopback run does not provide`);
+  }
+  return env;
+}
+
+/**
+ * Query's endpoint file on loopback: each rendered address (an SRV name of the sidecars' or the Store Gateway's
+ * Service) replaced by the addresses it resolves to in the cluster, here the processes' loopback ports.
+ */
+function loopbackEndpoints(rendered: string, resolve: { sidecars: readonly string[]; store: string }): string {
+  const doc = load(rendered) as { endpoints: { address: string }[] };
+  const endpoints = doc.endpoints.flatMap(({ address }) => {
+    if (address.includes(`.${SERVICES.thanosSidecar.name}.`)) return resolve.sidecars.map((a) => ({ address: a }));
+    if (address.includes(`.${SERVICES.thanosStore.name}`)) return [{ address: resolve.store }];
+    throw new Error(`rendered Query endpoint ${address} names neither the sidecars nor the Store Gateway`);
+  });
+  return dump({ ...doc, endpoints }, { noRefs: true, lineWidth: -1 });
 }
 
 function scaleFlag(args: readonly string[], flag: string, factor: number): string[] {
@@ -87,27 +125,17 @@ function scaleFlag(args: readonly string[], flag: string, factor: number): strin
   return replaceFlags(args, { [flag]: formatDuration(durationMs(current.slice(flag.length + 1)) / factor) });
 }
 
-/**
- * The rendered replica label's value names the pod through an environment variable (`$(POD_NAME)` is Kubernetes'
- * syntax in args, `${POD_NAME}` Prometheus' in its config file): the variables it names, set to the pod name here as
- * the downward API does in the cluster.
- */
-function replicaEnv(config: PrometheusConfig, pod: string): Record<string, string> {
-  const value = config.global.external_labels?.[REPLICA_LABEL];
-  if (value === undefined) throw new Error(`rendered prometheus.yml has no external label ${REPLICA_LABEL}: ${JSON.stringify(config.global.external_labels)}`);
-  const vars = [...value.matchAll(/\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?/g)].map((m) => m[1]);
-  if (vars.length === 0) throw new Error(`rendered external label ${REPLICA_LABEL}=${JSON.stringify(value)} is the same on every replica`);
-  return Object.fromEntries(vars.map((v) => [v, pod]));
-}
-
 export class ThanosHa {
   store: Daemon | undefined;
+  storeGrpc = "";
   query: Daemon | undefined;
 
   private constructor(
     readonly opts: ThanosHaOptions,
     readonly dir: string,
     readonly s3: S3Store,
+    /** The bucket as rendered: the store has it, the Thanos processes read its objstore.yml. */
+    readonly bucket: string,
     readonly objstoreFile: string,
     readonly targets: readonly FakeExporter[],
     readonly replicas: Readonly<Record<Replica, PrometheusReplica>>,
@@ -119,15 +147,11 @@ export class ThanosHa {
     const thanosBin = requireTool("thanos");
     const dir = mkdtempSync(path.join(tmpdir(), `e2e-${opts.name}-`));
     const s3 = await S3Store.start(dir);
-    await s3.createBucket(BUCKET);
-    // The Secret's file: the objstore config holds the bucket's keys.
+    const objstore = loopbackObjstore(opts.thanos.objstoreYml, s3);
+    await s3.createBucket(objstore.bucket);
+    // The Secret's file: it holds the bucket's keys.
     const objstoreFile = path.join(dir, "objstore.yml");
-    const { address, region, credentials } = s3.endpoint;
-    writeFileSync(
-      objstoreFile,
-      thanosObjstoreConfig({ endpoint: address, bucket: BUCKET, region, insecure: true, credentials: { accessKey: credentials.accessKeyId, secretKey: credentials.secretAccessKey } }),
-      { mode: 0o600 },
-    );
+    writeFileSync(objstoreFile, objstore.yml, { mode: 0o600 });
 
     const targets = await Promise.all(Array.from({ length: TARGETS }, () => FakeExporter.start(JOB)));
     const settings = opts.rendered.settings;
@@ -136,86 +160,96 @@ export class ThanosHa {
     const sdDir = path.join(dir, "discovery");
     const rulesDir = path.join(dir, "rules");
     for (const d of [secretsDir, sdDir, rulesDir]) mkdirSync(d);
+    // The web-auth Secret's files, named by its keys.
     const auth = opts.rendered.webAuth;
     const webConfigFile = path.join(secretsDir, WEB_CONFIG_KEY);
-    const passwordFile = path.join(secretsDir, WEB_AUTH_PASSWORD_KEY);
     writeFileSync(webConfigFile, auth.webConfigYml);
-    writeFileSync(passwordFile, auth.password);
+    writeFileSync(path.join(secretsDir, WEB_AUTH_PASSWORD_KEY), auth.password);
     // Compression only for the 1s scrape interval (COMPRESSION in stack-files.ts); no rule files: the test reads raw series.
     const prometheusYml = path.join(dir, "prometheus.yml");
-    const yml = loopbackPrometheusYml(opts.rendered, { endpoints, sdDir, rulesDir, secretsDir, compression: 60 });
-    writeFileSync(prometheusYml, yml);
-    const config = load(yml) as PrometheusConfig;
+    writeFileSync(prometheusYml, loopbackPrometheusYml(opts.rendered, { endpoints, sdDir, rulesDir, secretsDir, compression: 60 }));
     const clientFile = path.join(dir, "sidecar-prometheus-client.yml");
-    writeFileSync(clientFile, thanosSidecarPrometheusClientConfig({ username: auth.username, passwordFile }));
+    writeFileSync(clientFile, dump(moveFiles(load(opts.thanos.sidecarClientYml), secretsDir), { noRefs: true, lineWidth: -1 }));
 
     const started: Partial<Record<Replica, PrometheusReplica>> = {};
     for (const replica of REPLICAS) {
-      const pod = `prometheus-${replica === "a" ? 0 : 1}`;
+      // The StatefulSet's pod names.
+      const pod = `prometheus-${REPLICAS.indexOf(replica)}`;
       const dataDir = path.join(dir, `prometheus-${replica}-data`);
       const [promPort, grpcPort, httpPort] = await freePorts(3);
-      let args = replaceFlags(opts.rendered.prometheusArgs, {
+      let args = replaceFlags(opts.thanos.prometheus.args, {
         "--config.file": prometheusYml,
         "--storage.tsdb.path": dataDir,
         "--web.listen-address": `127.0.0.1:${promPort}`,
         "--web.config.file": webConfigFile,
       });
       for (const flag of ["--storage.tsdb.min-block-duration", "--storage.tsdb.max-block-duration"]) args = scaleFlag(args, flag, BLOCK_COMPRESSION);
-      const prometheus = new Daemon(`prometheus-${replica}`, prometheusBin, args, promPort, path.join(dir, `prometheus-${replica}.log`), auth.authorization, replicaEnv(config, pod));
+      const prometheus = new Daemon(`prometheus-${replica}`, prometheusBin, args, promPort, path.join(dir, `prometheus-${replica}.log`), auth.authorization, downwardEnv(opts.thanos.prometheus, pod));
       await prometheus.start();
-      const sidecarArgs = thanosSidecarArgs({
-        tsdbPath: dataDir,
-        prometheusUrl: prometheus.url,
-        prometheusClientConfigFile: clientFile,
-        objstoreConfigFile: objstoreFile,
-        grpcAddress: `127.0.0.1:${grpcPort}`,
-        httpAddress: `127.0.0.1:${httpPort}`,
+      const sidecarArgs = replaceFlags(opts.thanos.sidecar.args, {
+        "--tsdb.path": dataDir,
+        "--prometheus.url": prometheus.url,
+        "--prometheus.http-client-file": clientFile,
+        "--objstore.config-file": objstoreFile,
+        "--grpc-address": `127.0.0.1:${grpcPort}`,
+        "--http-address": `127.0.0.1:${httpPort}`,
       });
-      const sidecar = new Daemon(`sidecar-${replica}`, thanosBin, sidecarArgs, httpPort, path.join(dir, `sidecar-${replica}.log`));
+      const sidecar = new Daemon(`sidecar-${replica}`, thanosBin, sidecarArgs, httpPort, path.join(dir, `sidecar-${replica}.log`), undefined, downwardEnv(opts.thanos.sidecar, pod));
       await sidecar.start(60_000);
       started[replica] = { replica, pod, dataDir, prometheus, sidecar, grpc: `127.0.0.1:${grpcPort}` };
     }
-    return new ThanosHa(opts, dir, s3, objstoreFile, targets, started as Record<Replica, PrometheusReplica>);
+    return new ThanosHa(opts, dir, s3, objstore.bucket, objstoreFile, targets, started as Record<Replica, PrometheusReplica>);
   }
 
   /** Every block in the bucket (its meta.json), oldest first. */
   async blocks(): Promise<BlockMeta[]> {
-    const keys = (await listObjects(this.s3.endpoint, BUCKET)).filter((k) => /^[0-9A-Z]{26}\/meta\.json$/.test(k));
-    const metas = await Promise.all(keys.map(async (k) => JSON.parse(await getObject(this.s3.endpoint, BUCKET, k)) as BlockMeta));
+    const keys = (await listObjects(this.s3.endpoint, this.bucket)).filter((k) => /^[0-9A-Z]{26}\/meta\.json$/.test(k));
+    const metas = await Promise.all(keys.map(async (k) => JSON.parse(await getObject(this.s3.endpoint, this.bucket, k)) as BlockMeta));
     return metas.sort((x, y) => x.minTime - y.minTime);
   }
 
-  /** Starts the Store Gateway on the bucket (`objstoreFile`: another bucket config, for negative controls). */
-  async startStore(objstoreFile = this.objstoreFile): Promise<Daemon> {
+  /** Starts the Store Gateway on the bucket, ready after its first sync of the bucket. */
+  async startStore(): Promise<Daemon> {
     const [grpcPort, httpPort] = await freePorts(2);
-    const dataDir = path.join(this.dir, `store-data-${Date.now()}`);
-    const args = thanosStoreArgs({ dataDir, objstoreConfigFile: objstoreFile, grpcAddress: `127.0.0.1:${grpcPort}`, httpAddress: `127.0.0.1:${httpPort}` });
+    const args = replaceFlags(this.opts.thanos.storeArgs, {
+      "--data-dir": path.join(this.dir, "store-data"),
+      "--objstore.config-file": this.objstoreFile,
+      "--grpc-address": `127.0.0.1:${grpcPort}`,
+      "--http-address": `127.0.0.1:${httpPort}`,
+    });
     this.store = new Daemon("store", requireTool("thanos"), args, httpPort, path.join(this.dir, "store.log"));
-    // Ready after its first sync of the bucket.
     await this.store.start(60_000);
     this.storeGrpc = `127.0.0.1:${grpcPort}`;
     return this.store;
   }
 
-  storeGrpc = "";
-
-  /** Starts Query over both sidecars and the Store Gateway, ready when it lists all three. */
+  /** Starts Query over both sidecars and the Store Gateway, ready when it has all three healthy. */
   async startQuery(): Promise<Daemon> {
     const [grpcPort, httpPort] = await freePorts(2);
-    const endpoints = [...REPLICAS.map((r) => this.replicas[r].grpc), this.storeGrpc].filter((e) => e !== "");
+    const sidecars = REPLICAS.map((r) => this.replicas[r].grpc);
     const endpointFile = path.join(this.dir, "query-endpoints.yml");
-    writeFileSync(endpointFile, thanosEndpointConfig(endpoints));
-    const args = thanosQueryArgs({ endpointConfigFile: endpointFile, grpcAddress: `127.0.0.1:${grpcPort}`, httpAddress: `127.0.0.1:${httpPort}` });
+    writeFileSync(endpointFile, loopbackEndpoints(this.opts.thanos.queryEndpointsYml, { sidecars, store: this.storeGrpc }));
+    const args = replaceFlags(this.opts.thanos.queryArgs, {
+      "--endpoint.sd-config-file": endpointFile,
+      "--grpc-address": `127.0.0.1:${grpcPort}`,
+      "--http-address": `127.0.0.1:${httpPort}`,
+    });
     const query = new Daemon("query", requireTool("thanos"), args, httpPort, path.join(this.dir, "query.log"));
     await query.start(60_000);
     this.query = query;
-    await waitFor(`Query connected to ${endpoints.join(", ")}`, async () => {
-      const res = await query.request("/api/v1/stores");
-      const body = (await res.json()) as { data: Record<string, { name: string; lastError: string | null }[]> };
-      const healthy = Object.values(body.data ?? {}).flat().filter((s) => !s.lastError).map((s) => s.name);
-      return endpoints.every((e) => healthy.includes(e)) ? true : undefined;
+    const all = [...sidecars, this.storeGrpc];
+    await waitFor(`Query connected to ${all.join(", ")}`, async () => {
+      const healthy = await this.healthyEndpoints();
+      return all.every((e) => healthy.includes(e)) ? true : undefined;
     }, { timeoutMs: 30_000, intervalMs: 250 });
     return query;
+  }
+
+  /** The StoreAPI endpoints Query has connected and whose last check passed. */
+  async healthyEndpoints(): Promise<string[]> {
+    if (!this.query) throw new Error("Query is not started");
+    const body = (await (await this.query.request("/api/v1/stores")).json()) as { data?: Record<string, { name: string; lastError: string | null }[]> };
+    return Object.values(body.data ?? {}).flat().filter((s) => !s.lastError).map((s) => s.name);
   }
 
   /** A query through Thanos Query (`time` in ms), with or without deduplication. */
@@ -224,18 +258,22 @@ export class ThanosHa {
     const params = new URLSearchParams({ query: expr, dedup: String(opts.dedup) });
     if (opts.time !== undefined) params.set("time", String(opts.time / 1000));
     const res = await this.query.request(`/api/v1/query?${params}`);
-    const body = (await res.json()) as { status: string; error?: string; warnings?: string[]; data?: { result: Sample[] } };
+    const body = (await res.json()) as { status: string; error?: string; data?: { result: Sample[] } };
     if (body.status !== "success" || !body.data) throw new Error(`query ${expr} failed: ${body.error ?? res.status}`);
     return body.data.result;
   }
 
   /**
-   * One run of the Compactor with the rendered flags (`--wait` among them: it iterates until stopped), stopped once
-   * its first iteration has completed. Returns its metrics at that moment and its log.
+   * The Compactor with its rendered flags (`--wait` among them: it iterates until stopped), stopped once its first
+   * iteration has completed. Returns its counters at that moment and its log.
    */
-  async runCompactor(timeoutMs = 60_000): Promise<{ iterations: number; halted: number; retries: number; log: string; args: string[] }> {
+  async runCompactor(timeoutMs = 60_000): Promise<{ args: readonly string[]; iterations: number; halted: number; retries: number; log: string }> {
     const [httpPort] = await freePorts(1);
-    const args = thanosCompactArgs({ dataDir: path.join(this.dir, "compact-data"), objstoreConfigFile: this.objstoreFile, retention: this.opts.retention, httpAddress: `127.0.0.1:${httpPort}` });
+    const args = replaceFlags(this.opts.thanos.compactArgs, {
+      "--data-dir": path.join(this.dir, "compact-data"),
+      "--objstore.config-file": this.objstoreFile,
+      "--http-address": `127.0.0.1:${httpPort}`,
+    });
     const compact = new Daemon("compact", requireTool("thanos"), args, httpPort, path.join(this.dir, "compact.log"));
     await compact.start(30_000);
     const metric = async (name: string): Promise<number> => {
@@ -244,10 +282,10 @@ export class ThanosHa {
       return m ? Number(m[1]) : NaN;
     };
     try {
-      await waitFor("the Compactor's first iteration", async () => ((await metric("thanos_compact_iterations_total")) >= 1 ? true : undefined), { timeoutMs, intervalMs: 500 }).catch((e) => {
-        throw new Error(`${(e as Error).message}\n--- compact.log ---\n${compact.logTail()}`);
+      await waitFor("the Compactor's first iteration", async () => ((await metric("thanos_compact_iterations_total")) >= 1 ? true : undefined), { timeoutMs, intervalMs: 500 }).catch((e: Error) => {
+        throw new Error(`${e.message}\n--- compact.log ---\n${compact.logTail()}`);
       });
-      return { iterations: await metric("thanos_compact_iterations_total"), halted: await metric("thanos_compact_halted"), retries: await metric("thanos_compact_retries_total"), log: compact.logTail(200), args };
+      return { args, iterations: await metric("thanos_compact_iterations_total"), halted: await metric("thanos_compact_halted"), retries: await metric("thanos_compact_retries_total"), log: compact.logTail(200) };
     } finally {
       await compact.stop();
     }
