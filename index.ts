@@ -22,7 +22,8 @@ import { buildPrometheusConfig, restrictedLabelsFrom } from "./components/promet
 import { Promtail } from "./components/promtail";
 import { ServerTls } from "./components/server-tls";
 import { clientTls, tlsServerConfig } from "./components/server-tls-config";
-import { SERVICES, serviceHost } from "./components/services";
+import { LOKI_SCALABLE, SERVICES, serviceHost } from "./components/services";
+import { LokiScalable } from "./components/loki-scalable";
 import { Thanos } from "./components/thanos";
 import { selectorLabels } from "./components/kube";
 import { WebAuth } from "./components/web-auth";
@@ -117,6 +118,7 @@ const prometheus = new Prometheus("prometheus", {
           objstoreSecretName: thanos.objstoreSecretName,
           localRetention: config.thanos.localRetention,
           resources: config.thanos.sidecarResources,
+          uploadCompacted: config.thanos.uploadExistingBlocks,
           ...(tlsMount ? { prometheusServerName: clientTls(PROMETHEUS_TLS_DIR, config.serversNamespace, SERVICES.prometheus.name, SERVICES.alertmanager.name).prometheusServerName } : {}),
         },
       }
@@ -139,14 +141,35 @@ const alertmanager = new Alertmanager("alertmanager", {
   ...(tlsMount ? { tls: tlsMount } : {}),
 });
 
-const loki = new Loki("loki", {
-  priorityClassName: serverPriority,
-  namespace: servers,
-  settings: config.loki,
-  storageClass: config.storageClass,
-  image: imageFor("loki", config.images),
-  protect: config.protectData,
-});
+// With a logs bucket: Loki's simple scalable mode; Promtail and the collector push to its write target, Grafana
+// reads from its read target. Otherwise the single binary on its claim.
+const logsBucket = config.objectStorage.buckets.logs;
+const lokiScalable = logsBucket !== undefined && objectStorageCredentials
+  ? new LokiScalable("loki", {
+      priorityClassName: serverPriority,
+      zoneSpread: config.zoneSpread,
+      namespace: servers,
+      namespaceName: config.serversNamespace,
+      settings: config.loki,
+      objectStorage: config.objectStorage,
+      bucket: logsBucket,
+      credentials: objectStorageCredentials,
+      storageClass: config.storageClass,
+      image: imageFor("loki", config.images),
+      protect: config.protectData,
+    })
+  : undefined;
+const loki = lokiScalable
+  ? undefined
+  : new Loki("loki", {
+      priorityClassName: serverPriority,
+      namespace: servers,
+      settings: config.loki,
+      storageClass: config.storageClass,
+      image: imageFor("loki", config.images),
+      protect: config.protectData,
+    });
+const lokiPushService = lokiScalable ? LOKI_SCALABLE.write.name : undefined;
 
 const otelCollector = new OtelCollector("otel-collector", {
   priorityClassName: serverPriority,
@@ -157,6 +180,7 @@ const otelCollector = new OtelCollector("otel-collector", {
   environment: config.environment,
   clusterName: config.clusterName,
   image: imageFor("otelCollector", config.images),
+  ...(lokiPushService ? { lokiServiceName: lokiPushService } : {}),
 });
 
 const jaeger = new Jaeger("jaeger", {
@@ -175,6 +199,7 @@ new Promtail("promtail", {
   lokiNamespace: config.serversNamespace,
   clusterName: config.clusterName,
   image: imageFor("promtail", config.images),
+  ...(lokiPushService ? { lokiServiceName: lokiPushService } : {}),
 });
 
 const grafana = new Grafana("grafana", {
@@ -193,6 +218,7 @@ const grafana = new Grafana("grafana", {
   protect: config.protectData,
   webAuth: webAuth.mount,
   ...(tlsMount ? { serverTls: tlsMount } : {}),
+  ...(lokiScalable ? { lokiQueryUrl: `http://${serviceHost(LOKI_SCALABLE.read, config.serversNamespace)}:${SERVICES.loki.ports.http.port}` } : {}),
   ...(thanos ? { thanosQueryUrl: `http://${serviceHost(SERVICES.thanosQuery, config.serversNamespace)}:${SERVICES.thanosQuery.ports.http.port}` } : {}),
 });
 
@@ -230,6 +256,7 @@ if (config.network.policies) {
       redis: config.redis.enabled ? redisTarget(config.redis.address) : undefined,
       postgres: config.postgres.enabled ? { host: config.postgres.host, port: config.postgres.port } : undefined,
       ...(thanos ? { thanos: { objectStorage: objectStorageTarget(config.objectStorage.endpoint, config.network.objectStorageCidrs) } } : {}),
+      ...(lokiScalable ? { lokiScalable: { objectStorage: objectStorageTarget(config.objectStorage.endpoint, config.network.objectStorageCidrs) } } : {}),
     }),
   });
 }
@@ -238,7 +265,8 @@ export const serversNamespace = servers;
 export const agentsNamespace = namespaces.agents.metadata.name;
 export const prometheusService = prometheus.service.metadata.name;
 export const alertmanagerService = alertmanager.service.metadata.name;
-export const lokiService = loki.service.metadata.name;
+/** Loki's Service: the single binary's, or in simple scalable mode the read target's (queries; pushes go to loki-write). */
+export const lokiService = loki ? loki.service.metadata.name : (lokiScalable as LokiScalable).readService.metadata.name;
 export const otelCollectorService = otelCollector.service.metadata.name;
 export const jaegerService = jaeger.service.metadata.name;
 export const grafanaService = grafana.service.metadata.name;

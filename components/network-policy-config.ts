@@ -5,7 +5,7 @@
  * Kubelet probes come from the node and are not subject to these policies in the common network plugins.
  */
 import { selectorLabels } from "./kube/labels";
-import { PortSpec, SERVICES, ServiceKey, ServiceSpec } from "./services";
+import { LOKI_SCALABLE, PortSpec, SERVICES, ServiceKey, ServiceSpec } from "./services";
 
 const NS_LABEL = "kubernetes.io/metadata.name";
 
@@ -23,6 +23,8 @@ export interface NetworkPolicyArgs {
   readonly postgres?: { readonly host: string; readonly port: number };
   /** Thanos is on (objectStorage.buckets.metrics): its flows, and the object store it reaches. */
   readonly thanos?: { readonly objectStorage: ObjectStorageTarget };
+  /** Loki runs in simple scalable mode (objectStorage.buckets.logs): its targets' flows replace the single binary's. */
+  readonly lokiScalable?: { readonly objectStorage: ObjectStorageTarget };
 }
 
 /** The object store: `host:port` of its endpoint and the ranges it may be in (network.objectStorageCidrs). */
@@ -144,6 +146,9 @@ export function buildNetworkPolicies(a: NetworkPolicyArgs): NetworkPolicySpecDat
   const dns: NetworkPolicyRule = { ports: [{ port: 53, protocol: "UDP" }, { port: 53, protocol: "TCP" }] };
   const p = SERVICES;
   const out: NetworkPolicySpecData[] = [];
+  // Where logs are pushed and queried: the single binary, or the write and read targets in simple scalable mode.
+  const lokiPush = (from: string) => (a.lokiScalable ? lokiTarget(LOKI_SCALABLE.write.name, S, from) : at("loki", from));
+  const lokiQuery = (from: string) => (a.lokiScalable ? lokiTarget(LOKI_SCALABLE.read.name, S, from) : at("loki", from));
 
   for (const namespace of [S, A]) {
     out.push(policy("default-deny", namespace, undefined, [], []));
@@ -175,13 +180,17 @@ export function buildNetworkPolicies(a: NetworkPolicyArgs): NetworkPolicySpecDat
         { peers: a.slackCidrs.map((cidr) => ({ ipBlock: { cidr } })), ports: [{ port: 443, protocol: "TCP" }] },
       ],
     ),
-    policy(
-      "loki",
-      S,
-      own("loki"),
-      [{ peers: [at("promtail", S), at("otelCollector", S), at("grafana", S), at("prometheus", S)], ports: [portOf(p.loki.ports.http)] }],
-      undefined,
-    ),
+    ...(a.lokiScalable
+      ? lokiScalablePolicies(S, ns, a.lokiScalable.objectStorage)
+      : [
+          policy(
+            "loki",
+            S,
+            own("loki"),
+            [{ peers: [at("promtail", S), at("otelCollector", S), at("grafana", S), at("prometheus", S)], ports: [portOf(p.loki.ports.http)] }],
+            undefined,
+          ),
+        ]),
     policy(
       "jaeger",
       S,
@@ -207,7 +216,7 @@ export function buildNetworkPolicies(a: NetworkPolicyArgs): NetworkPolicySpecDat
       ],
       [
         { peers: [at("jaeger", S)], ports: [portOf(p.jaeger.ports.otlpGrpc)] },
-        { peers: [at("loki", S)], ports: [portOf(p.loki.ports.http)] },
+        { peers: [lokiPush(S)], ports: [portOf(p.loki.ports.http)] },
         apiServer,
       ],
     ),
@@ -219,7 +228,7 @@ export function buildNetworkPolicies(a: NetworkPolicyArgs): NetworkPolicySpecDat
       [{ peers: [ANY_POD], ports: [portOf(p.grafana.ports.http)] }],
       [
         { peers: [at("prometheus", S)], ports: [portOf(p.prometheus.ports.http)] },
-        { peers: [at("loki", S)], ports: [portOf(p.loki.ports.http)] },
+        { peers: [lokiQuery(S)], ports: [portOf(p.loki.ports.http)] },
         { peers: [at("jaeger", S)], ports: [portOf(p.jaeger.ports.ui)] },
         ...(a.postgres ? [serviceAt(a.postgres)] : []),
       ],
@@ -229,7 +238,7 @@ export function buildNetworkPolicies(a: NetworkPolicyArgs): NetworkPolicySpecDat
   if (a.deployed.redisExporter && a.redis) out.push(policy("redis-exporter", S, own("redisExporter"), [scrape("redisExporter", S)], [serviceAt(a.redis)]));
   if (a.deployed.postgresExporter && a.postgres) out.push(policy("postgres-exporter", S, own("postgresExporter"), [scrape("postgresExporter", S)], [serviceAt(a.postgres)]));
 
-  out.push(policy("promtail", A, own("promtail"), [scrape("promtail", A)], [{ peers: [at("loki", A)], ports: [portOf(p.loki.ports.http)] }, apiServer]));
+  out.push(policy("promtail", A, own("promtail"), [scrape("promtail", A)], [{ peers: [lokiPush(A)], ports: [portOf(p.loki.ports.http)] }, apiServer]));
   if (a.deployed.dcgmExporter) out.push(policy("dcgm-exporter", A, own("dcgmExporter"), [scrape("dcgmExporter", A)], undefined));
   return out;
 }
@@ -279,5 +288,36 @@ function thanosPolicies(S: string, ns: NetworkPolicyArgs["namespaces"], o: Objec
     policy("thanos-store", S, own("thanosStore"), [{ peers: [at("thanosQuery")], ports: [portOf(p.thanosStore.ports.grpc)] }, scrapedOn(p.thanosStore.ports.http)], [bucket]),
     policy("thanos-compact", S, own("thanosCompact"), [scrapedOn(p.thanosCompact.ports.http)], [bucket]),
     policy("grafana-thanos-query", S, own("grafana"), undefined, [{ peers: [at("thanosQuery")], ports: [portOf(p.thanosQuery.ports.http)] }]),
+  ];
+}
+
+/** Pods of one Loki target (simple scalable mode), from a policy in `policyNamespace`. */
+function lokiTarget(instance: string | undefined, servers: string, policyNamespace: string): NetworkPolicyPeer {
+  const pods = { matchLabels: instance ? selectorLabels({ name: SERVICES.loki.name, instance }) : { "app.kubernetes.io/name": SERVICES.loki.name } };
+  return servers === policyNamespace ? { podSelector: pods } : { podSelector: pods, namespaceSelector: { matchLabels: { [NS_LABEL]: servers } } };
+}
+
+/**
+ * Loki's simple scalable mode: every Loki pod talks to every other on HTTP, gRPC and memberlist (distributors to
+ * ingesters, queriers to ingesters, the scheduler and index gateway, the compactor's delete API, gossip), and each
+ * target reaches the bucket. From outside: pushes (Promtail, the collector) only to write, queries (Grafana) only to
+ * read, scrapes from Prometheus to all.
+ */
+function lokiScalablePolicies(S: string, ns: NetworkPolicyArgs["namespaces"], o: ObjectStorageTarget): NetworkPolicySpecData[] {
+  const p = SERVICES;
+  const allLoki = lokiTarget(undefined, S, S);
+  const internal = [portOf(p.loki.ports.http), portOf(p.loki.ports.grpc), portOf(LOKI_SCALABLE.memberlist.port)];
+  const http = [portOf(p.loki.ports.http)];
+  const own = (instance: string) => selectorLabels({ name: p.loki.name, instance });
+  return [
+    policy(
+      "loki",
+      S,
+      { "app.kubernetes.io/name": p.loki.name },
+      [{ peers: [allLoki], ports: internal }, { peers: [podsOf("prometheus", ns, S)], ports: http }],
+      [{ peers: [allLoki], ports: internal }, objectStorageRule(o)],
+    ),
+    policy("loki-write", S, own(LOKI_SCALABLE.write.name), [{ peers: [podsOf("promtail", ns, S), podsOf("otelCollector", ns, S)], ports: http }], undefined),
+    policy("loki-read", S, own(LOKI_SCALABLE.read.name), [{ peers: [podsOf("grafana", ns, S)], ports: http }], undefined),
   ];
 }

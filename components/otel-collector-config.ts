@@ -85,6 +85,8 @@ export interface OtelCollectorConfigArgs {
   readonly clusterName: string;
   /** Namespace of Jaeger and Loki (the servers namespace). */
   readonly serversNamespace: string;
+  /** The Loki Service the logs exporter pushes to. Default SERVICES.loki.name; Loki's write target in simple scalable mode. */
+  readonly lokiServiceName?: string;
 }
 
 type Endpoint = { endpoint: string };
@@ -256,7 +258,7 @@ export function buildOtelCollectorConfig(args: OtelCollectorConfigArgs): OtelCol
       },
       // The base URL: the exporter appends /v1/logs.
       [COLLECTOR_EXPORTERS.logs]: {
-        endpoint: `http://${serviceHost(loki, args.serversNamespace)}:${loki.ports.http.port}/otlp`,
+        endpoint: `http://${serviceHost({ name: args.lokiServiceName ?? loki.name }, args.serversNamespace)}:${loki.ports.http.port}/otlp`,
         retry_on_failure: EXPORTER_RETRY,
         sending_queue: queue,
       },

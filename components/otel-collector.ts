@@ -43,6 +43,8 @@ export interface OtelCollectorArgs {
   /** Namespace name: cluster-scoped object names, and where Jaeger and Loki run. */
   readonly namespaceName: string;
   readonly settings: StackSettings["otelCollector"];
+  /** The Loki Service logs go to. Default SERVICES.loki.name. */
+  readonly lokiServiceName?: string;
   readonly environment: string;
   readonly clusterName: string;
   readonly image: ImageSpec;
@@ -75,6 +77,7 @@ export class OtelCollector extends pulumi.ComponentResource {
           environment: args.environment,
           clusterName: args.clusterName,
           serversNamespace: args.namespaceName,
+          ...(args.lokiServiceName ? { lokiServiceName: args.lokiServiceName } : {}),
         }),
       ),
     };

@@ -65,6 +65,8 @@ export interface PrometheusThanosArgs {
   /** Replaces settings.retention: the bucket holds the long history (thanos.localRetention). */
   readonly localRetention: string;
   readonly resources: StackSettings["thanos"]["sidecarResources"];
+  /** Upload the blocks compacted before the sidecar ran (thanos.uploadExistingBlocks). */
+  readonly uploadCompacted: boolean;
   /** With TLS on: the name on Prometheus' certificate, which the sidecar verifies. */
   readonly prometheusServerName?: string;
 }
@@ -141,6 +143,7 @@ export class Prometheus extends pulumi.ComponentResource {
               prometheusUrl: `${scheme ?? "http"}://localhost:${http.port}`,
               prometheusClientConfigFile: `${PROMETHEUS_CONFIG_DIR}/${SIDECAR_CLIENT_CONFIG}`,
               objstoreConfigFile: THANOS_OBJSTORE_FILE,
+              uploadCompacted: thanos.uploadCompacted,
             }),
             ports: [sidecarSpec.ports.grpc, sidecarSpec.ports.http].map((p) => ({ name: p.name, containerPort: p.port })),
             readinessProbe: httpProbe("/-/ready", sidecarSpec.ports.http.name, { periodSeconds: 5 }),

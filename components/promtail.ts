@@ -24,6 +24,8 @@ export interface PromtailArgs {
   readonly namespaceName: string;
   /** Where Loki runs. */
   readonly lokiNamespace: string;
+  /** The Service Promtail pushes to. Default SERVICES.loki.name; Loki's write target in simple scalable mode. */
+  readonly lokiServiceName?: string;
   readonly clusterName: string;
   readonly image: ImageSpec;
 }
@@ -46,7 +48,7 @@ export class Promtail extends pulumi.ComponentResource {
     const configData = {
       "promtail.yaml": promtailYaml(
         buildPromtailConfig({
-          lokiPushUrl: `http://${serviceHost(loki, args.lokiNamespace)}:${loki.ports.http.port}/loki/api/v1/push`,
+          lokiPushUrl: `http://${serviceHost({ name: args.lokiServiceName ?? loki.name }, args.lokiNamespace)}:${loki.ports.http.port}/loki/api/v1/push`,
           httpPort: http.port,
           clusterName: args.clusterName,
           maxAge: LOKI_MAX_SAMPLE_AGE,

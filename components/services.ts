@@ -156,3 +156,18 @@ export function serviceHost(service: Pick<ServiceSpec, "name">, namespace: strin
  * deduplicates on it; alerts drop it so that Alertmanager sees one alert from the pair.
  */
 export const REPLICA_LABEL = "replica";
+
+/**
+ * Loki in simple scalable mode (objectStorage.buckets.logs): three targets of one binary, each its own workload and
+ * Service on Loki's ports (SERVICES.loki), and a headless Service over every Loki pod for memberlist gossip. Pods of
+ * all three carry `app.kubernetes.io/name: loki`; the target is their `app.kubernetes.io/instance`.
+ */
+export const LOKI_SCALABLE = {
+  /** Distributors and ingesters: Promtail and the collector push here. */
+  write: { name: "loki-write", target: "write" },
+  /** Query frontends and queriers: Grafana queries here. */
+  read: { name: "loki-read", target: "read" },
+  /** Compactor (one active, by its ring), index gateway, query scheduler, ruler. */
+  backend: { name: "loki-backend", target: "backend" },
+  memberlist: { name: "loki-memberlist", port: { name: "memberlist", port: 7946, protocol: "TCP" } },
+} as const;

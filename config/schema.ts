@@ -106,7 +106,7 @@ export const alertmanagerField = object(
 );
 
 export const lokiField = object(
-  { description: "Loki (single binary)" },
+  { description: "Loki: the single binary on its claim, or simple scalable mode on objectStorage.buckets.logs" },
   {
     retention: duration({ syntax: "prometheus", description: "log retention (compactor retention_period)", default: "2160h", min: "24h", multipleOf: "24h" }),
     storageSize: quantity({ description: "volume for chunks, index and the compactor", default: "100Gi" }),
@@ -114,7 +114,12 @@ export const lokiField = object(
     ingestionBurstSizeMB: integer({ description: "per-tenant ingestion burst, MB (at least the rate)", default: 32, min: 1 }),
     maxGlobalStreamsPerUser: integer({ description: "active streams per tenant across the cluster", default: 10000, min: 1 }),
     queryParallelism: integer({ description: "query parallelism (general and TSDB keys)", default: 32, min: 1 }),
-    resources: resources("Loki container resources", "500m", "1Gi", "4Gi"),
+    resources: resources("Loki container resources (each pod of each target in simple scalable mode)", "500m", "1Gi", "4Gi"),
+    writeReplicas: integer({ description: "write target replicas in simple scalable mode (objectStorage.buckets.logs); at least the replication factor 3", default: 3, min: 3, max: 30 }),
+    readReplicas: integer({ description: "read target replicas in simple scalable mode", default: 2, min: 1, max: 30 }),
+    backendReplicas: integer({ description: "backend target replicas in simple scalable mode (one runs the compactor)", default: 2, min: 1, max: 10 }),
+    writeStorageSize: quantity({ description: "claim of each write replica in simple scalable mode (WAL; chunks go to the bucket)", default: "20Gi" }),
+    backendStorageSize: quantity({ description: "claim of each backend replica in simple scalable mode (compactor and index caches)", default: "20Gi" }),
   },
 );
 
@@ -165,6 +170,10 @@ export const thanosField = object(
         oneHour: duration({ syntax: "prometheus", description: "1h downsampled blocks (at least retention.fiveMinutes)", default: "2y", min: "2d" }),
       },
     ),
+    uploadExistingBlocks: boolean({
+      description: "the sidecars also upload blocks Prometheus compacted before Thanos was on (--shipper.upload-compacted): the one-time migration of the local history; turn off once uploaded",
+      default: false,
+    }),
     queryReplicas: integer({ description: "Thanos Query replicas (stateless; a PodDisruptionBudget above 1)", default: 2, min: 1, max: 10 }),
     storeStorageSize: quantity({ description: "Store Gateway claim (index-header cache)", default: "20Gi" }),
     compactStorageSize: quantity({ description: "Compactor claim (scratch space: a few of the largest compacted blocks)", default: "100Gi" }),

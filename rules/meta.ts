@@ -5,6 +5,7 @@
 import { M } from "../telemetry/catalog";
 import { LOG_META_ALERTS } from "./meta-logs";
 import { TRACE_META_ALERTS } from "./meta-traces";
+import { THANOS_META_ALERTS } from "./meta-thanos";
 import { RATE_WINDOW } from "./promql";
 import { META_FOR, NOTIFICATION_ERROR_RATIO, SCRAPE_LIMIT_FOR } from "./thresholds";
 import { AlertRule, RuleGroup } from "./types";
@@ -86,4 +87,5 @@ export const metaGroups = (): RuleGroup[] => [
   { name: "meta", rules: META_ALERTS },
   { name: "meta-logs", rules: LOG_META_ALERTS },
   { name: "meta-traces", rules: TRACE_META_ALERTS },
+  { name: "meta-thanos", rules: THANOS_META_ALERTS },
 ];

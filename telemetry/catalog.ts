@@ -14,7 +14,7 @@ export type MetricType = "counter" | "gauge" | "histogram" | "summary";
 export type MetricUnit = "seconds" | "bytes" | "mebibytes" | "percent" | "ratio" | "celsius" | "score" | "boolean" | "count";
 
 /** Who produces the series. `recorded` families are published by this stack's recording rules. */
-export type MetricOrigin = "platform" | "recorded" | "dcgm-exporter" | "redis-exporter" | "postgres-exporter" | "qdrant" | "prometheus" | "alertmanager" | "loki" | "promtail" | "otel-collector" | "jaeger";
+export type MetricOrigin = "platform" | "recorded" | "dcgm-exporter" | "redis-exporter" | "postgres-exporter" | "qdrant" | "prometheus" | "alertmanager" | "loki" | "promtail" | "otel-collector" | "jaeger" | "thanos";
 
 export interface MetricFamily<N extends string = string, T extends MetricType = MetricType, L extends string = string> {
   readonly name: N;
@@ -138,6 +138,9 @@ export const EXPORTER_METRICS = {
   alertmanagerNotificationsFailedTotal: metric({ name: "alertmanager_notifications_failed_total", type: "counter", unit: "count", help: "failed notifications per integration", labels: ["integration", "reason"], origin: "alertmanager" }),
   alertmanagerConfigLastReloadSuccessful: metric({ name: "alertmanager_config_last_reload_successful", type: "gauge", unit: "boolean", help: "whether the last configuration reload succeeded", origin: "alertmanager" }),
   // Loki self-monitoring
+  // Thanos self-monitoring (with objectStorage.buckets.metrics)
+  thanosShipperUploadFailuresTotal: metric({ name: "thanos_shipper_upload_failures_total", type: "counter", unit: "count", help: "blocks the sidecar failed to upload to the bucket", origin: "thanos" }),
+  thanosCompactHalted: metric({ name: "thanos_compact_halted", type: "gauge", unit: "boolean", help: "whether the Compactor halted on an error it cannot pass (it then compacts, downsamples and deletes nothing)", origin: "thanos" }),
   lokiRequestDurationSeconds: metric({ name: "loki_request_duration_seconds", type: "histogram", unit: "seconds", help: "HTTP and gRPC requests served by Loki", labels: ["route", "method", "status_code", "ws"], origin: "loki" }),
   lokiDiscardedSamplesTotal: metric({ name: "loki_discarded_samples_total", type: "counter", unit: "count", help: "log lines Loki refused (rate limits, stream limits, too old, too long)", labels: ["reason", "tenant"], origin: "loki" }),
   // Promtail self-monitoring

@@ -23,6 +23,10 @@ export const NO_TEMP_FILES = {
   promtail: "positions live on their hostPath; nothing else is written",
   "redis-exporter": "serves metrics from memory; writes nothing",
   "postgres-exporter": "serves metrics from memory; writes nothing",
+  "thanos-sidecar": "uploads blocks straight from Prometheus' TSDB directory and keeps its state file there",
+  "thanos-query": "stateless: answers queries from memory",
+  "thanos-store": "its index-header cache lives in --data-dir, on its claim",
+  "thanos-compact": "downloads, compacts and downsamples blocks inside --data-dir, on its claim",
 } as const;
 
 export type TempWriter = keyof typeof WRITES_TEMP_FILES;

@@ -34,7 +34,7 @@ function violations(obj: K8sObject, type?: string): string[] {
 
 const stacks: Record<string, Doc[]> = {};
 beforeAll(() => {
-  for (const stack of ["dev", "prod"]) {
+  for (const stack of ["dev", "prod", "prod-thanos"]) {
     const run = renderedStack(stack);
     if (run.status !== 0) throw new Error(run.stderr);
     stacks[stack] = loadManifests(run.file);
@@ -44,7 +44,7 @@ beforeAll(() => {
 /** The policies that reported something, by name. */
 const fired = (found: string[]) => [...new Set(found.map((v) => /^\[([^\]]+)\]/.exec(v)?.[1]))].sort();
 
-describe.each(["dev", "prod"])("the %s stack", (stack) => {
+describe.each(["dev", "prod", "prod-thanos"])("the %s stack", (stack) => {
   it("passes every policy", () => {
     expect(stackViolations(stacks[stack] as K8sObject[])).toEqual([]);
   });

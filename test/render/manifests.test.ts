@@ -125,6 +125,8 @@ describe("stack file", () => {
     const { slackBotToken, slackWebhookUrl, ...perChannel } = SECRET_PLACEHOLDERS;
     const raw = Object.fromEntries(Object.entries(perChannel).map(([k, v]) => [`observability:${k}`, v]));
     raw["observability:slack"] = JSON.stringify({ mode: "webhook-per-channel" });
+    // The object storage credentials are refused without a bucket to use them.
+    raw["observability:objectStorage"] = JSON.stringify({ endpoint: "s3.example.com:443", buckets: { metrics: "metrics-bucket" } });
     expect(parseStackConfig(raw).secrets).toEqual(perChannel);
     for (const [mode, key, value] of [["bot-token", "slackBotToken", slackBotToken], ["legacy-webhook", "slackWebhookUrl", slackWebhookUrl]]) {
       expect(parseStackConfig({ "observability:slack": JSON.stringify({ mode }), [`observability:${key}`]: value }).secrets).toEqual({ [key]: value });

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, readdirSync, writeFileSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { loadManifests, render, RenderRun, validateSchemas } from "../support/render";
+import { loadManifests, render, renderedStack, RenderRun, validateSchemas } from "../support/render";
 
 const runs: Record<string, RenderRun> = {};
 
@@ -51,6 +51,25 @@ describe.each(["dev", "prod"])("render of the %s stack", (stack) => {
       expect(l["pod-security.kubernetes.io/warn"]).toBeDefined();
       expect(l["pod-security.kubernetes.io/audit"]).toBeDefined();
     }
+  });
+});
+
+describe("render of the prod stack on object storage (variant prod-thanos)", () => {
+  const run = () => renderedStack("prod-thanos");
+
+  it("validates every object against the Kubernetes 1.36 schemas", () => {
+    expect(run().status).toBe(0);
+    const { status, output } = validateSchemas(run().file);
+    expect(output).toMatch(/ 0 invalid/);
+    expect(status).toBe(0);
+  });
+
+  it("names every object explicitly and renders Thanos and Loki's three targets", () => {
+    const docs = loadManifests(run().file);
+    for (const doc of docs) expect(doc.metadata.name.length).toBeGreaterThan(0);
+    const workloads = docs.filter((d) => ["Deployment", "StatefulSet"].includes(d.kind)).map((d) => `${d.kind}/${d.metadata.name}`);
+    expect(workloads).toEqual(expect.arrayContaining(["Deployment/thanos-query", "StatefulSet/thanos-store", "StatefulSet/thanos-compact", "StatefulSet/loki-write", "Deployment/loki-read", "StatefulSet/loki-backend"]));
+    expect(workloads).not.toContain("StatefulSet/loki");
   });
 });
 

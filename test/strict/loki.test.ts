@@ -56,8 +56,40 @@ describe("the Loki check catches", () => {
   });
 
   it("a block the reference leaves undescribed, rather than passing it unchecked", () => {
-    const problems = validate(plant(config(), "memberlist.join_members", ["loki-memberlist"]), LOKI_3_7);
-    expect(problems.map((p) => [p.kind, p.path])).toEqual([["undescribed", "memberlist"]]);
+    const problems = validate(plant(config(), "query_scheduler.use_scheduler_ring", true), LOKI_3_7);
+    expect(problems.map((p) => [p.kind, p.path])).toEqual([["undescribed", "query_scheduler"]]);
+  });
+});
+
+describe("the simple scalable config (prod-thanos)", () => {
+  const ssd = () => config("prod-thanos");
+
+  it("is the scalable one: S3 store, memberlist rings, replication factor 3", () => {
+    expect(ssd()).toMatchObject({
+      common: { replication_factor: 3, ring: { kvstore: { store: "memberlist" } }, storage: { s3: { bucketnames: "ai-platform-prod-logs" } } },
+      memberlist: { bind_port: 7946 },
+      compactor: { delete_request_store: "s3" },
+    });
+    expect((ssd().schema_config as { configs: { object_store: string }[] }).configs.map((c) => c.object_store)).toEqual(["s3"]);
+  });
+
+  it("holds env references, never credentials", () => {
+    const s3 = (ssd().common as { storage: { s3: Record<string, unknown> } }).storage.s3;
+    expect([s3.access_key_id, s3.secret_access_key]).toEqual(["${LOKI_S3_ACCESS_KEY_ID}", "${LOKI_S3_SECRET_ACCESS_KEY}"]);
+  });
+
+  it("catches a misspelled memberlist key", () => {
+    expect(messages(validate(plant(ssd(), "memberlist.join_member", ["x:7946"]), LOKI_3_7))).toEqual([
+      'memberlist.join_member: unknown key (value ["x:7946"]); did you mean "join_members"?',
+    ]);
+  });
+
+  it("catches an unknown S3 key and a Go duration with a day unit in memberlist", () => {
+    const problems = validate(plant(plant(ssd(), "common.storage.s3.bucket_names", "b"), "memberlist.rejoin_interval", "1d"), LOKI_3_7);
+    expect(problems.map((p) => [p.kind, p.path])).toEqual([
+      ["unknown-key", "common.storage.s3.bucket_names"],
+      ["duration", "memberlist.rejoin_interval"],
+    ]);
   });
 });
 

@@ -4,7 +4,7 @@
  */
 import { Doc, loadManifests, renderedStack } from "../support/render";
 
-export const STACKS = ["dev", "prod"] as const;
+export const STACKS = ["dev", "prod", "prod-thanos"] as const;
 export type StackName = (typeof STACKS)[number];
 
 export interface RenderedStack {

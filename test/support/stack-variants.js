@@ -13,7 +13,8 @@ const ROOT = path.resolve(__dirname, "..", "..");
 /** Variant name -> the project stack it starts from and the top-level keys it replaces. */
 const VARIANTS = {
   "dev-bot-token": { base: "dev", set: { "observability:slack": { mode: "bot-token" } } },
-  // Prod on object storage (README: Scale-out): Thanos beside the Prometheus pair. The credentials are not in the
+  // Prod on object storage (README: Scale-out): Thanos beside the Prometheus pair and Loki in simple scalable mode.
+  // The credentials are not in the
   // file; render fills in placeholders, as for any secret a setting needs.
   "prod-thanos": {
     base: "prod",
@@ -21,8 +22,10 @@ const VARIANTS = {
       "observability:objectStorage": {
         endpoint: "s3.eu-west-1.amazonaws.com:443",
         region: "eu-west-1",
-        buckets: { metrics: "ai-platform-prod-metrics" },
+        buckets: { metrics: "ai-platform-prod-metrics", logs: "ai-platform-prod-logs" },
       },
+      // An S3 range of eu-west-1, so the tests see the bucket reachable and the rest of the internet not.
+      "observability:network": { objectStorageCidrs: ["52.218.0.0/17"] },
     },
   },
 };
