@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs what the tests run: the pinned Prometheus/promtool, Alertmanager/amtool, OpenTelemetry Collector, Jaeger
-# and telemetrygen, built from their Go modules into a cache outside the repository (scripts/upstream/build.sh).
+# Installs what the tests run: the pinned Prometheus/promtool, Alertmanager/amtool, OpenTelemetry Collector, Jaeger,
+# Thanos, telemetrygen and SeaweedFS (the Thanos test's bucket), built from their Go modules into a cache outside the
+# repository (scripts/upstream/build.sh).
 # Needs Go 1.26 or later and the Go module proxy; a finished build is reused, so a second run takes seconds.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -116,6 +116,17 @@ const RECIPES: Record<UpstreamBuild["name"], Recipe> = {
   telemetrygen: (b, work, bin) => {
     run("go", ["install", `${b.module}@${b.moduleVersion}`], work, { ...GO_ENV, GOBIN: bin });
   },
+  // go.mod has replace directives (so no `go install`): a writable copy. The release build's tags: netgo (Go's own
+  // DNS resolver, as the static release binary) and slicelabels (the labels layout the release links against).
+  thanos: (b, work, bin) => {
+    const src = moduleCopy(b.module, b.moduleVersion, work);
+    run("go", ["build", "-tags", "netgo,slicelabels", "-ldflags", prometheusVersionFlags(b.version), "-o", join(bin, "thanos"), "./cmd/thanos"], src);
+  },
+  // Test only (the S3 bucket of the Thanos test). go.mod replaces one module with another, which `go install` refuses.
+  seaweedfs: (b, work, bin) => {
+    const src = moduleCopy(b.module, b.moduleVersion, work);
+    run("go", ["build", "-ldflags", "-s -w", "-o", join(bin, "weed"), "./weed"], src);
+  },
   // go.mod points ~33 staging modules at ./staging/src/k8s.io/<name>, which the module zip leaves out; each is
   // published as k8s.io/<name>@v0.MINOR.PATCH of the same release. One `go build` per binary, so each has its time.
   kubernetes: (b, work, bin) => {

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { IMAGES, ImageKey, imageTag } from "../../components/images";
 import { COLLECTOR_RELEASE } from "../../components/otel-collector-components";
 
-export type UpstreamName = "prometheus" | "alertmanager" | "otelcol" | "jaeger" | "telemetrygen" | ClusterToolName;
+export type UpstreamName = "prometheus" | "alertmanager" | "otelcol" | "jaeger" | "telemetrygen" | "thanos" | "seaweedfs" | ClusterToolName;
 
 /** The local cluster and the Pulumi engine of the cluster tests (scripts/cluster/, test/cluster/). */
 export type ClusterToolName = "kubernetes" | "kwok" | "pulumi" | "pulumi-kubernetes";
@@ -72,6 +72,14 @@ export function kubernetesStagingVersion(version: string): string {
 
 const KWOK_VERSION = "0.8.0";
 
+/**
+ * The S3-compatible store the Thanos test runs on (MinIO is not served here). The stack deploys no object store: the
+ * user brings the bucket. The proxy serves SeaweedFS only as this pseudo-version, commit 7506e5f91cd6 of 2026-11-09,
+ * which is SeaweedFS 4.53.
+ */
+export const SEAWEEDFS_VERSION = "4.53";
+export const SEAWEEDFS_MODULE_VERSION = "v0.0.0-20261109003541-7506e5f91cd6";
+
 /** An exact dependency pin of package.json. */
 function packagePin(name: string): string {
   const pkg = JSON.parse(readFileSync(join(__dirname, "..", "..", "package.json"), "utf8")) as { dependencies: Record<string, string> };
@@ -100,12 +108,16 @@ export function upstreamBuilds(): readonly UpstreamBuild[] {
   const prom = release("prometheus");
   const am = release("alertmanager");
   const jaeger = release("jaeger");
+  const thanos = release("thanos");
   return [
     { name: "prometheus", version: prom, module: "github.com/prometheus/prometheus", moduleVersion: prometheusModuleVersion(prom), binaries: ["prometheus", "promtool"], image: "prometheus" },
     { name: "alertmanager", version: am, module: "github.com/prometheus/alertmanager", moduleVersion: `v${am}`, binaries: ["alertmanager", "amtool"], image: "alertmanager" },
     { name: "otelcol", version: COLLECTOR_RELEASE, module: "go.opentelemetry.io/collector/cmd/builder", moduleVersion: `v${COLLECTOR_RELEASE}`, binaries: ["otelcol"], image: "otelCollector" },
     { name: "jaeger", version: jaeger, module: "github.com/jaegertracing/jaeger", moduleVersion: jaegerModuleVersion(jaeger), binaries: ["jaeger"], image: "jaeger" },
     { name: "telemetrygen", version: TELEMETRYGEN_VERSION, module: "github.com/open-telemetry/opentelemetry-collector-contrib/cmd/telemetrygen", moduleVersion: `v${TELEMETRYGEN_VERSION}`, binaries: ["telemetrygen"] },
+    // Module tags are the releases. 0.42.4 is the newest whose go.mod (go 1.26.0) builds with Go 1.26.8; 0.42.5 needs 1.26.10.
+    { name: "thanos", version: thanos, module: "github.com/thanos-io/thanos", moduleVersion: `v${thanos}`, binaries: ["thanos"], image: "thanos" },
+    { name: "seaweedfs", version: SEAWEEDFS_VERSION, module: "github.com/seaweedfs/seaweedfs", moduleVersion: SEAWEEDFS_MODULE_VERSION, binaries: ["weed"] },
     ...clusterTools(),
   ];
 }
@@ -193,8 +205,21 @@ export function clusterToolRows(): readonly VersionRow[] {
   ];
 }
 
+/** What the tests run that the stack does not deploy at all, and why. */
+export function testOnlyRows(): readonly VersionRow[] {
+  const weed = upstreamBuilds().find((b) => b.name === "seaweedfs") as UpstreamBuild;
+  return [
+    {
+      component: "seaweedfs (Thanos test)",
+      deployed: "- (the user's S3 bucket)",
+      tested: weed.version,
+      why: `test only: the S3-compatible bucket of the Thanos test (\`weed server -s3\` on loopback), built from ${weed.module}@${weed.moduleVersion}; MinIO is not served here`,
+    },
+  ];
+}
+
 export function versionTableMarkdown(): string {
-  const rows = [...versionTable(), ...clusterToolRows()].map((r) => `| ${r.component} | ${r.deployed} | ${r.tested} | ${r.why} |`);
+  const rows = [...versionTable(), ...clusterToolRows(), ...testOnlyRows()].map((r) => `| ${r.component} | ${r.deployed} | ${r.tested} | ${r.why} |`);
   return ["| component | deployed | tested | why |", "|---|---|---|---|", ...rows].join("\n");
 }
 

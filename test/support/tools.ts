@@ -15,6 +15,8 @@ const TOOLS = {
   otelcol: ["otelcol", "otelcol"],
   jaeger: ["jaeger", "jaeger"],
   telemetrygen: ["telemetrygen", "telemetrygen"],
+  thanos: ["thanos", "thanos"],
+  weed: ["seaweedfs", "weed"],
 } as const satisfies Record<string, readonly [UpstreamName, string]>;
 
 export type ToolName = keyof typeof TOOLS;

@@ -88,6 +88,8 @@ export class Daemon {
     readonly logFile: string,
     /** The Authorization header value it requires; absent: it requires none. */
     readonly authorization?: string,
+    /** Environment variables added to the test's (a pod's downward-API variables). */
+    readonly env: Readonly<Record<string, string>> = {},
   ) {}
 
   get url(): string {
@@ -117,7 +119,7 @@ export class Daemon {
     if (this.child) throw new Error(`${this.name} is already running`);
     installExitHook();
     const log = openSync(this.logFile, "a");
-    const child = spawn(this.binary, [...this.args], { stdio: ["ignore", log, log] });
+    const child = spawn(this.binary, [...this.args], { stdio: ["ignore", log, log], env: { ...process.env, ...this.env } });
     closeSync(log);
     this.child = child;
     live.add(child);
