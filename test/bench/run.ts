@@ -34,9 +34,10 @@ import {
   sessionSeriesLimit,
   suiteTime,
 } from "./scenarios";
+import { SpanCost, spanCost } from "./spans";
 
 /** The scenarios, in the order a full run measures them. */
-const SCENARIOS = ["render", "suites", "notify", "rules", "session-series"] as const;
+const SCENARIOS = ["render", "suites", "notify", "rules", "session-series", "spans"] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
 interface Options {
@@ -101,6 +102,7 @@ interface Results {
   notifyCompressed?: NotifyTime[];
   rules?: RuleCost[];
   sessionSeries?: SessionSeriesLimit;
+  spans?: SpanCost[];
   totalMs: number;
 }
 
@@ -321,6 +323,32 @@ ${table(
 `;
 }
 
+function spansSection(rows: readonly SpanCost[]): string {
+  return `## Span throughput
+
+\`npm run bench -- --only spans\`: the pinned Collector and Jaeger on the rendered prod configs (loopback addresses and
+Badger's directories changed, as in the traces end-to-end test), telemetrygen sending OTLP gRPC traces (one span each)
+for 30 s at each rate asked of it. CPU is what each process used per second of load and drain (from /proc), memory its
+peak resident set, disk the growth of Badger's directories per accepted span after Jaeger stopped. One collector
+replica without k8s_attributes (no API server here), so a pod in the cluster uses somewhat more CPU per span.
+
+${table(
+  ["asked of telemetrygen (spans/s)", "accepted by the collector (spans/s)", "refused or failed", "collector CPU (cores)", "collector peak RSS (MiB)", "Jaeger CPU (cores)", "Jaeger peak RSS (MiB)", "Badger bytes per span", "load average"],
+  rows.map((r) => [
+    n(r.offeredSpansPerSecond),
+    n(Math.round(r.acceptedSpansPerSecond)),
+    n(r.refusedOrDropped),
+    r.collectorCpuCores.toFixed(2),
+    mib(r.collectorPeakRssBytes),
+    r.jaegerCpuCores.toFixed(2),
+    mib(r.jaegerPeakRssBytes),
+    r.badgerBytesPerSpan.toFixed(0),
+    r.loadAverage.toFixed(1),
+  ]),
+)}
+`;
+}
+
 /** `text` split into the part before the first `## ` heading and its `## ` sections, by title. */
 function sections(text: string): { preamble: string; sections: [string, string][] } {
   const parts = text.split(/^(?=## )/m);
@@ -381,6 +409,10 @@ async function main(): Promise<void> {
     results.sessionSeries = await sessionSeriesLimit(rendered, SESSION_SERIES_USERS, SESSION_SERIES_SESSIONS);
     out.push(sessionSeriesSection(results.sessionSeries, m.date));
     failures.push(...results.sessionSeries.failures.map((f) => `session-series: ${f}`));
+  }
+  if (runs("spans")) {
+    results.spans = await spanCost();
+    out.push(spansSection(results.spans));
   }
   results.totalMs = Date.now() - started;
 

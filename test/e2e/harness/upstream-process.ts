@@ -68,6 +68,11 @@ export class Upstream {
     return killed ? "killed" : "terminated";
   }
 
+  /** The running process' pid (for the benchmarks' CPU and memory readings). */
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
   logTail(lines = 40): string {
     return existsSync(this.logFile) ? readFileSync(this.logFile, "utf8").split("\n").slice(-lines).join("\n") : "";
   }
