@@ -82,9 +82,12 @@ export const IMAGES = {
     digest: "sha256:ac5ec343104fae0e2d84a27bb8d69b38430a11910c5382cad85d478d2bab713e",
   },
   // The version test/e2e builds from its Go module (scripts/upstream/components.ts); one image for every component.
+  // The image's own user is 1001; every Thanos container runs as nobody instead, as the sidecar must (it shares the
+  // Prometheus pod's user and volume), so the bucket's blocks and the data volumes have one owner and the UID is
+  // above the host's range.
   thanos: {
     ref: "quay.io/thanos/thanos:v0.42.4",
-    uid: 1001,
+    uid: 65534,
     digest: "sha256:b567818fe608067eb0f1d7c2c4fe361e7ad83c8a256234c97685f1d0bf670cc8",
   },
 } as const satisfies Record<keyof StackSettings["images"], RecordedImage>;

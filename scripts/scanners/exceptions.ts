@@ -9,8 +9,16 @@ import { load } from "js-yaml";
 export const SCANNERS = ["checkov", "kube-score"] as const;
 export type ScannerName = (typeof SCANNERS)[number];
 
-/** The stacks of this project (Pulumi.<stack>.yaml); an entry without `stacks` applies to all of them. */
-export const DEFAULT_STACKS: readonly string[] = ["dev", "prod"];
+// Plain JS, shared with the jest global setup, which cannot load TypeScript.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { CHECKED_STACKS } = require("../lib/stack-variants") as { CHECKED_STACKS: readonly string[] };
+
+/**
+ * The stacks scanned: the project's (Pulumi.<stack>.yaml) and the variants checked like them (scripts/lib/
+ * stack-variants.js: prod with its shared stores, prod on object storage), so the workloads only a variant renders
+ * (Thanos, Loki's simple scalable targets) are scanned too. An entry without `stacks` applies to all of them.
+ */
+export const DEFAULT_STACKS: readonly string[] = CHECKED_STACKS;
 
 /** One finding of a scanner on one object. */
 export interface Failure {

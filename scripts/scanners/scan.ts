@@ -3,13 +3,14 @@
  * exceptions (security/scanner-exceptions.yaml). Fails, listing them, on a failure no exception explains and on an
  * exception that matches nothing any more (stale), so the file stays the exact list of what is accepted and why.
  *
- *   npm run scan [-- --stack dev|prod ...] [--exceptions <file>]   scan (default: both stacks)
+ *   npm run scan [-- --stack <name> ...] [--exceptions <file>]     scan (default: every stack of DEFAULT_STACKS)
  *   npm run scan -- --markdown                                       print the exceptions as a Markdown table
  *
  * The scanners are the pinned releases installed by scripts/scanners/install.sh into the upstream cache.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { loadAll } from "js-yaml";
 import { cacheRoot } from "../upstream/layout";
@@ -40,6 +41,29 @@ export const INSTALL_MARKER = "INSTALL-INFO";
 export const KUBERNETES_VERSION = "v1.30";
 
 export class ScannerError extends Error {}
+
+// Plain JS, shared with the jest global setup, which cannot load TypeScript.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { VARIANTS, writeVariant } = require("../lib/stack-variants") as {
+  VARIANTS: Record<string, unknown>;
+  writeVariant(name: string, dir: string): { file: string; stack: string };
+};
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { renderCommand } = require("../lib/render-command") as { renderCommand(args: string[]): string[] };
+
+/**
+ * The manifests file of a stack: a project stack's as `npm run render` wrote it (out/<stack>/manifests.yaml); a
+ * variant is rendered here, into `scratch`, with the same render command, as the tests render it.
+ */
+function manifestsOf(stack: string, scratch: string): string {
+  if (!(stack in VARIANTS)) return path.join(ROOT, "out", stack, "manifests.yaml");
+  const variant = writeVariant(stack, scratch);
+  const out = path.join(scratch, stack);
+  const [program, ...argv] = renderCommand(["--stack", variant.stack, "--config-file", variant.file, "--out", out]);
+  const r = spawnSync(program, argv, { cwd: ROOT, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+  if (r.status !== 0) throw new ScannerError(`render of stack variant ${stack} failed (${r.status ?? r.signal}):\n${r.stderr}`);
+  return path.join(out, "manifests.yaml");
+}
 
 /** The installed scanner's executable; fails, naming the install command, when it is not installed. */
 export function scannerBinary(scanner: ScannerName): string {
@@ -231,7 +255,7 @@ interface Args {
   markdown: boolean;
 }
 
-const USAGE = "usage: npm run scan -- [--stack dev|prod]... [--exceptions <file>] [--markdown]";
+const USAGE = `usage: npm run scan -- [--stack ${DEFAULT_STACKS.join("|")}]... [--exceptions <file>] [--markdown]`;
 
 function parseArgs(argv: readonly string[]): Args {
   const args: Args = { stacks: [], exceptions: EXCEPTIONS_FILE, markdown: false };
@@ -271,7 +295,7 @@ function main(argv: readonly string[]): number {
     return 0;
   }
 
-  const missing = args.stacks.filter((s) => !existsSync(path.join(ROOT, "out", s, "manifests.yaml")));
+  const missing = args.stacks.filter((s) => !(s in VARIANTS) && !existsSync(path.join(ROOT, "out", s, "manifests.yaml")));
   if (missing.length > 0) {
     for (const s of missing) console.error(`out/${s}/manifests.yaml not found: render the stack first with \`npm run render -- --stack ${s}\``);
     return 2;
@@ -279,10 +303,15 @@ function main(argv: readonly string[]): number {
 
   const failures: StackFailure[] = [];
   const seconds: Record<string, Record<ScannerName, number>> = {};
-  for (const stack of args.stacks) {
-    const result = scanFile(path.join(ROOT, "out", stack, "manifests.yaml"));
-    failures.push(...result.failures.map((f) => ({ ...f, stack })));
-    seconds[stack] = result.seconds;
+  const scratch = mkdtempSync(path.join(tmpdir(), "scan-variants-"));
+  try {
+    for (const stack of args.stacks) {
+      const result = scanFile(manifestsOf(stack, scratch));
+      failures.push(...result.failures.map((f) => ({ ...f, stack })));
+      seconds[stack] = result.seconds;
+    }
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
   }
   const { accepted, unexplained, stale } = compareFailures(entries, failures, args.stacks);
 

@@ -37,7 +37,7 @@ const replicaValue = (r: Replica): string => ha.replicas[r].pod;
 const key = (s: Sample): string => s.metric.instance;
 
 beforeAll(async () => {
-  // The prod stack on object storage (the prod-thanos variant of test/support/stack-variants.js).
+  // The prod stack on object storage (the prod-thanos variant of scripts/lib/stack-variants.js).
   ha = await ThanosHa.start({ name: "thanos", rendered: renderStack("prod-thanos"), thanos: renderThanos("prod-thanos") });
   try {
     // Blocks are cut after 1.5 block durations of data, and the sidecars look for new ones every 30s.

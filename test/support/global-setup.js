@@ -7,8 +7,8 @@ const { mkdtempSync } = require("node:fs");
 const { tmpdir } = require("node:os");
 const path = require("node:path");
 
-const { renderCommand } = require("./render-command");
-const { VARIANTS, writeVariant } = require("./stack-variants");
+const { renderCommand } = require("../../scripts/lib/render-command");
+const { VARIANTS, writeVariant } = require("../../scripts/lib/stack-variants");
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const STACKS = ["dev", "prod"];

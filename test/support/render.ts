@@ -4,11 +4,11 @@ import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { loadAll } from "js-yaml";
-/** `[program, ...arguments]` of `npm run render` with `args` appended (test/support/render-command.js). */
+/** `[program, ...arguments]` of `npm run render` with `args` appended (scripts/lib/render-command.js). */
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-export const { renderCommand } = require("./render-command") as { renderCommand(args: string[]): string[] };
+export const { renderCommand } = require("../../scripts/lib/render-command") as { renderCommand(args: string[]): string[] };
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { VARIANTS, CHECKED_STACKS: checked, writeVariant } = require("./stack-variants") as {
+const { VARIANTS, CHECKED_STACKS: checked, writeVariant } = require("../../scripts/lib/stack-variants") as {
   VARIANTS: Record<string, { base: string }>;
   CHECKED_STACKS: string[];
   writeVariant(name: string, dir: string): { file: string; stack: string };

@@ -1,6 +1,7 @@
 /** The accepted-exceptions logic of the manifest scanners (scripts/scanners/exceptions.ts), on planted inputs. */
 import * as path from "node:path";
 import {
+  DEFAULT_STACKS,
   ExceptionEntry,
   ExceptionsFileError,
   StackFailure,
@@ -43,7 +44,11 @@ exceptions:
 `;
 
 describe("loading", () => {
-  test("a valid entry loads with both stacks by default and a normalised reason", () => {
+  test("the scanned stacks are the project's and the checked prod variants, so the variants' workloads are scanned", () => {
+    expect(DEFAULT_STACKS).toEqual(["dev", "prod", "prod-ha", "prod-thanos"]);
+  });
+
+  test("a valid entry loads with every scanned stack by default and a normalised reason", () => {
     const [e] = entries(`
 exceptions:
   - scanner: kube-score
@@ -53,7 +58,7 @@ exceptions:
       No CPU limits by design,
       so nothing is throttled.
 `);
-    expect(e).toEqual({ index: 1, scanner: "kube-score", check: "container-resources", message: "CPU limit is not set", stacks: ["dev", "prod"], reason: "No CPU limits by design, so nothing is throttled." });
+    expect(e).toEqual({ index: 1, scanner: "kube-score", check: "container-resources", message: "CPU limit is not set", stacks: ["dev", "prod", "prod-ha", "prod-thanos"], reason: "No CPU limits by design, so nothing is throttled." });
   });
 
   test("an empty list is valid", () => {
@@ -105,7 +110,7 @@ exceptions:
       expect.stringMatching(/^entry 1 \(checkov container-resources\): key "check": expected a checkov Kubernetes check id/),
       expect.stringMatching(/^entry 2 \(kube-score container-resources\): key "nmae": unknown key/),
       expect.stringMatching(/^entry 3 \(kube-score deployment-replicas\): key "kind": missing; an entry with a name needs the kind/),
-      expect.stringMatching(/^entry 3 \(kube-score deployment-replicas\): key "stacks": unknown stack "staging"; known: dev, prod$/),
+      expect.stringMatching(/^entry 3 \(kube-score deployment-replicas\): key "stacks": unknown stack "staging"; known: dev, prod, prod-ha, prod-thanos$/),
     ]);
   });
 
