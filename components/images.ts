@@ -82,9 +82,9 @@ export const IMAGES = {
     digest: "sha256:ac5ec343104fae0e2d84a27bb8d69b38430a11910c5382cad85d478d2bab713e",
   },
   // The version test/e2e builds from its Go module (scripts/upstream/components.ts); one image for every component.
-  // The image's own user is 1001; every Thanos container runs as nobody instead, as the sidecar must (it shares the
-  // Prometheus pod's user and volume), so the bucket's blocks and the data volumes have one owner and the UID is
-  // above the host's range.
+  // The image's own user is 1001; every Thanos container runs as nobody (65534) instead, as the sidecar must (it
+  // shares the Prometheus pod's user and data volume): one owner for every Thanos data volume, and a UID above 10000,
+  // outside the range a node's own users take (CKV_K8S_40). The binary needs no home or file of that user.
   thanos: {
     ref: "quay.io/thanos/thanos:v0.42.4",
     uid: 65534,
