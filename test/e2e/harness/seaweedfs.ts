@@ -64,7 +64,8 @@ export class S3Store {
       `-s3.port.grpc=${s3Grpc}`,
       "-s3.port.iceberg=0",
       "-s3.port.lance=0",
-      // Their Unix sockets in the run's directory, not /tmp/seaweedfs-*.sock, which two runs would share.
+      // Their Unix sockets in the run's directory, not SeaweedFS' default socket files in the system temp folder,
+      // which two runs would share.
       `-filer.localSocket=${path.join(data, "filer.sock")}`,
       `-s3.localSocket=${path.join(data, "s3.sock")}`,
       // A bucket exists only once created, as on a real store: a write to a misspelled bucket fails.
