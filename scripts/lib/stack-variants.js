@@ -73,4 +73,14 @@ function writeVariant(name, dir) {
   return { file, stack: v.base };
 }
 
-module.exports = { VARIANTS, CHECKED_STACKS, writeVariant };
+/**
+ * The render arguments selecting a checked stack: `--stack <name>` for a project stack; for a variant, its stack file
+ * written into `dir` and `--stack <base> --config-file <file>`.
+ */
+function stackRenderArgs(name, dir) {
+  if (!VARIANTS[name]) return ["--stack", name];
+  const variant = writeVariant(name, dir);
+  return ["--stack", variant.stack, "--config-file", variant.file];
+}
+
+module.exports = { VARIANTS, CHECKED_STACKS, writeVariant, stackRenderArgs };

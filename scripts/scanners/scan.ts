@@ -44,9 +44,9 @@ export class ScannerError extends Error {}
 
 // Plain JS, shared with the jest global setup, which cannot load TypeScript.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { VARIANTS, writeVariant } = require("../lib/stack-variants") as {
+const { VARIANTS, stackRenderArgs } = require("../lib/stack-variants") as {
   VARIANTS: Record<string, unknown>;
-  writeVariant(name: string, dir: string): { file: string; stack: string };
+  stackRenderArgs(name: string, dir: string): string[];
 };
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { renderCommand } = require("../lib/render-command") as { renderCommand(args: string[]): string[] };
@@ -57,9 +57,8 @@ const { renderCommand } = require("../lib/render-command") as { renderCommand(ar
  */
 function manifestsOf(stack: string, scratch: string): string {
   if (!(stack in VARIANTS)) return path.join(ROOT, "out", stack, "manifests.yaml");
-  const variant = writeVariant(stack, scratch);
   const out = path.join(scratch, stack);
-  const [program, ...argv] = renderCommand(["--stack", variant.stack, "--config-file", variant.file, "--out", out]);
+  const [program, ...argv] = renderCommand([...stackRenderArgs(stack, scratch), "--out", out]);
   const r = spawnSync(program, argv, { cwd: ROOT, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
   if (r.status !== 0) throw new ScannerError(`render of stack variant ${stack} failed (${r.status ?? r.signal}):\n${r.stderr}`);
   return path.join(out, "manifests.yaml");

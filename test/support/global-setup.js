@@ -8,14 +8,13 @@ const { tmpdir } = require("node:os");
 const path = require("node:path");
 
 const { renderCommand } = require("../../scripts/lib/render-command");
-const { VARIANTS, writeVariant } = require("../../scripts/lib/stack-variants");
+const { VARIANTS, stackRenderArgs } = require("../../scripts/lib/stack-variants");
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const STACKS = ["dev", "prod"];
 
 function renderInto(name, dir) {
-  const variant = VARIANTS[name] ? writeVariant(name, dir) : undefined;
-  const args = ["--stack", variant ? variant.stack : name, "--out", path.join(dir, name), ...(variant ? ["--config-file", variant.file] : [])];
+  const args = [...stackRenderArgs(name, dir), "--out", path.join(dir, name)];
   return new Promise((resolve, reject) => {
     const [program, ...argv] = renderCommand(args);
     const child = spawn(program, argv, {

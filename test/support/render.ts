@@ -8,10 +8,11 @@ import { loadAll } from "js-yaml";
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 export const { renderCommand } = require("../../scripts/lib/render-command") as { renderCommand(args: string[]): string[] };
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { VARIANTS, CHECKED_STACKS: checked, writeVariant } = require("../../scripts/lib/stack-variants") as {
+const { VARIANTS, CHECKED_STACKS: checked, writeVariant, stackRenderArgs } = require("../../scripts/lib/stack-variants") as {
   VARIANTS: Record<string, { base: string }>;
   CHECKED_STACKS: string[];
   writeVariant(name: string, dir: string): { file: string; stack: string };
+  stackRenderArgs(name: string, dir: string): string[];
 };
 
 /** dev, prod and the variants the render, schema, policy, network and strict tests check like them (stack-variants.js). */
@@ -49,11 +50,7 @@ export function renderedStack(stack: string): RenderRun {
   if (dir && existsSync(path.join(outDir, "manifests.yaml"))) {
     return { status: 0, stdout: "", stderr: "", outDir, file: path.join(outDir, "manifests.yaml") };
   }
-  if (stack in VARIANTS) {
-    const variant = writeVariant(stack, mkdtempSync(path.join(tmpdir(), "stack-variant-")));
-    return render(["--stack", variant.stack, "--config-file", variant.file]);
-  }
-  return render(["--stack", stack]);
+  return render(stackRenderArgs(stack, mkdtempSync(path.join(tmpdir(), "stack-variant-"))));
 }
 
 /** The project stack a rendered stack is (itself, or the stack a variant starts from): the stack name it renders as. */
