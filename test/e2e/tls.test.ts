@@ -173,8 +173,17 @@ describe("Prometheus as a client with the rendered blocks", () => {
         const list = JSON.parse(r.body) as { labels: Record<string, string> }[];
         return list.some((a) => a.labels.alertname === ALERT) ? list : undefined;
       },
-      { timeoutMs: 60_000, intervalMs: 500 },
-    );
+      // Prometheus posts a firing alert once and again only after --rules.alert.resend-delay (1m): a first post lost
+      // must be covered by the second.
+      { timeoutMs: 150_000, intervalMs: 500 },
+    ).catch(async (e: Error) => {
+      // A timeout seen once in CI (60 s then; passing on reruns): say what Prometheus' notifier saw, so a failure explains
+      // itself.
+      const diag = async (p: string) => (await authed("prometheus", p).catch((x: Error) => ({ body: String(x) }))).body;
+      const metrics = (await diag("/metrics")).split("\n").filter((l) => /^prometheus_notifications_|^prometheus_rule_evaluation_failures_total/.test(l));
+      const log = readFileSync(path.join(dir, "prometheus.log"), "utf8").split("\n").slice(-30).join("\n");
+      throw new Error(`${e.message}\nalertmanagers: ${await diag("/api/v1/alertmanagers")}\nrules: ${await diag("/api/v1/rules")}\n${metrics.join("\n")}\nprometheus.log:\n${log}`);
+    });
     expect(alerts.map((a) => a.labels.alertname)).toContain(ALERT);
     const rendered = load(find(stack.manifests, "ConfigMap", "prometheus-config").data["prometheus.yml"]) as PrometheusConfig;
     expect(rendered.alerting.alertmanagers[0]).toMatchObject({ scheme: "https", tls_config: { ca_file: `${PROMETHEUS_TLS_DIR}/${TLS_CA_KEY}` } });
