@@ -150,6 +150,8 @@ export class Daemon {
   async stop(graceMs = 15_000): Promise<void> {
     const child = this.child;
     if (!child) return;
+    // A paused process would hold SIGTERM until the SIGKILL bound: let it act on it.
+    child.kill("SIGCONT");
     child.kill("SIGTERM");
     const timer = setTimeout(() => child.kill("SIGKILL"), graceMs);
     await this.exited;
@@ -162,6 +164,19 @@ export class Daemon {
     if (!child) return;
     child.kill("SIGKILL");
     await this.exited;
+  }
+
+  /**
+   * SIGSTOP: the process keeps its sockets and state but runs nothing (no scrape, no evaluation, no send) until
+   * `resume`, as a stalled node would. Connections to it queue instead of being refused.
+   */
+  pause(): void {
+    this.child?.kill("SIGSTOP");
+  }
+
+  /** SIGCONT after `pause`. */
+  resume(): void {
+    this.child?.kill("SIGCONT");
   }
 
   /** The last lines of its log, for failure messages. */
