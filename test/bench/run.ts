@@ -282,6 +282,7 @@ interval), orange the slowest group (dashed: 100 ms).
 Goals:
 
 ${ruleGoals(rules).map((g) => `- ${g.text}: ${verdict(g)} (${g.figure}).`).join("\n")}
+${ruleGoals(rules).some((g) => g.met === false) ? "\nWhere the time goes and what would meet the goals (a profile, per-rule times): docs/capacity.md, \"Rule cost\".\n" : ""}
 
 Per group, median last duration (ms):
 
