@@ -2,12 +2,12 @@
  * `npm run bench`: measures the stack on this machine and writes docs/benchmarks.md (figures and the machine).
  *
  *   npm run bench [-- --runs 5] [-- --skip-e2e] [-- --out docs/benchmarks.md] [-- --only <scenario>[,<scenario>]]
- *                 [-- --rule-scales 10k,100k,1M]
+ *                 [-- --rule-scales 10k,100k,1M] [-- --native-scales 100k,1M]
  *
  * Needs what `npm test` and `npm run test:e2e` need (the pinned Prometheus and Alertmanager, built by
- * scripts/install-test-tools.sh). Takes
- * about ten minutes; the measurements run one after another so they do not disturb each other. `--only` runs the
- * named scenarios alone and replaces just their sections of the output file, keeping the others as they were.
+ * scripts/install-test-tools.sh). Takes about a quarter of an hour; the measurements run one after another so they do
+ * not disturb each other. `--only` runs the named scenarios alone and replaces just their sections of the output file,
+ * keeping the others as they were.
  * A scenario whose check fails prints `FAIL: ...` lines, writes nothing and exits non-zero.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -34,10 +34,11 @@ import {
   sessionSeriesLimit,
   suiteTime,
 } from "./scenarios";
+import { NATIVE_CHECK_TOLERANCE, NativeHistogramCost, nativeHistogramCost } from "./native-histograms";
 import { SpanCost, spanCost } from "./spans";
 
 /** The scenarios, in the order a full run measures them. */
-const SCENARIOS = ["render", "suites", "notify", "rules", "session-series", "spans"] as const;
+const SCENARIOS = ["render", "suites", "notify", "rules", "native-histograms", "session-series", "spans"] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
 interface Options {
@@ -48,9 +49,11 @@ interface Options {
   only?: Scenario[];
   /** The platform sizes the rules scenario measures (default: all of RULE_SCALES). */
   ruleScales: SyntheticScale[];
+  /** The sizes the native-histograms scenario measures (default: those of the goals, 100k and 1M). */
+  nativeScales: SyntheticScale[];
 }
 
-const USAGE = `usage: npm run bench -- [--runs <n>] [--skip-e2e] [--out <file>] [--only <scenario>[,<scenario>]] [--rule-scales <scale>[,<scale>]] (scenarios: ${SCENARIOS.join(", ")}; scales: ${RULE_SCALES.map((x) => x.name).join(", ")})`;
+const USAGE = `usage: npm run bench -- [--runs <n>] [--skip-e2e] [--out <file>] [--only <scenario>[,<scenario>]] [--rule-scales <scale>[,<scale>]] [--native-scales <scale>[,<scale>]] (scenarios: ${SCENARIOS.join(", ")}; scales: ${RULE_SCALES.map((x) => x.name).join(", ")})`;
 const COMPRESSION = 60;
 /** The rules scenario's plot, written next to the output file. */
 const RULES_PLOT = "benchmarks-rules.png";
@@ -66,8 +69,15 @@ const GOAL_GROWTH_EXPONENT = 1.1;
 const SESSION_SERIES_USERS = 1_000_000;
 const SESSION_SERIES_SESSIONS = 1_000;
 
+/** The scales of RULE_SCALES with these names, in RULE_SCALES' order; `flag` names the option in the error. */
+function scalesNamed(names: readonly string[], flag: string): SyntheticScale[] {
+  const scales = RULE_SCALES.filter((x) => names.includes(x.name));
+  if (names.length === 0 || scales.length !== new Set(names).size) throw new Error(`${flag} takes scales from ${RULE_SCALES.map((x) => x.name).join(", ")}, got ${JSON.stringify(names.join(","))}\n${USAGE}`);
+  return scales;
+}
+
 function parseArgs(argv: readonly string[]): Options {
-  const opts: Options = { runs: 5, skipE2e: false, out: path.join(ROOT, "docs", "benchmarks.md"), ruleScales: [...RULE_SCALES] };
+  const opts: Options = { runs: 5, skipE2e: false, out: path.join(ROOT, "docs", "benchmarks.md"), ruleScales: [...RULE_SCALES], nativeScales: scalesNamed(["100k", "1M"], "") };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === "--skip-e2e") opts.skipE2e = true;
@@ -84,11 +94,10 @@ function parseArgs(argv: readonly string[]): Options {
       const unknown = names.filter((n) => !(SCENARIOS as readonly string[]).includes(n));
       if (names.length === 0 || unknown.length > 0) throw new Error(`--only takes scenarios from ${SCENARIOS.join(", ")}, got ${JSON.stringify(argv[i] ?? "")}\n${USAGE}`);
       opts.only = names as Scenario[];
-    } else if (a === "--rule-scales") {
-      const names = (argv[++i] ?? "").split(",").filter((n) => n !== "");
-      const scales = RULE_SCALES.filter((x) => names.includes(x.name));
-      if (names.length === 0 || scales.length !== new Set(names).size) throw new Error(`--rule-scales takes scales from ${RULE_SCALES.map((x) => x.name).join(", ")}, got ${JSON.stringify(argv[i] ?? "")}\n${USAGE}`);
-      opts.ruleScales = scales;
+    } else if (a === "--rule-scales" || a === "--native-scales") {
+      const scales = scalesNamed((argv[++i] ?? "").split(",").filter((n) => n !== ""), a);
+      if (a === "--rule-scales") opts.ruleScales = scales;
+      else opts.nativeScales = scales;
     } else throw new Error(`unknown argument ${JSON.stringify(a)}\n${USAGE}`);
   }
   return opts;
@@ -101,6 +110,7 @@ interface Results {
   notifyUncompressed?: NotifyTime[];
   notifyCompressed?: NotifyTime[];
   rules?: RuleCost[];
+  nativeHistograms?: NativeHistogramCost[];
   sessionSeries?: SessionSeriesLimit;
   spans?: SpanCost[];
   totalMs: number;
@@ -290,6 +300,54 @@ ${table(["rule group", ...rules.map((r) => r.scale)], groups.map((g) => [g, ...r
 `;
 }
 
+function nativeHistogramsSection(results: readonly NativeHistogramCost[], m: Machine): string {
+  const share = (ms: number, r: NativeHistogramCost) => `${((100 * ms) / r.cost.evaluationIntervalMs).toFixed(1)}%`;
+  const scales = results.map((r) => r.cost.scale);
+  const families = results[0]?.families.map((f) => f.family) ?? [];
+  const at = (r: NativeHistogramCost, family: string) => r.families.find((f) => f.family === family);
+  const ratio = (a: number, b: number) => (b > 0 ? `${(a / b).toFixed(1)}x` : "n/a");
+  return `## Native histograms, side by side
+
+\`npm run bench -- --only native-histograms\`, on ${m.date.slice(0, 10)} (${m.cpu}, ${m.cores} cores): what native
+histograms with custom buckets would save before migrating to them (docs/capacity.md, "Rule cost"). The rules
+scenario's platform and the rendered dev rules, with Prometheus converting every classic histogram at scrape
+(\`convert_classic_histograms_to_nhcb\`) and keeping the classic series too; next to each platform histogram's
+recording group a twin (test/bench/native-histograms.ts) rates the family as one native series per histogram and
+records the same quantiles from it. Both read the same observations in one process, so the classic groups here run
+beside their twins and a larger head; times are median last durations over ${results[0]?.cost.cyclesObserved ?? 0} intervals.
+
+${table(
+  ["family", ...scales.flatMap((s) => [`${s}: classic series`, "native series", "classic group (ms)", "native twin (ms)", "saving"])],
+  families.map((f) => [
+    `\`${f}\``,
+    ...results.flatMap((r) => {
+      const x = at(r, f);
+      return x ? [n(x.classicSeries), n(x.nativeSeries), x.classicGroupMs.toFixed(1), x.nativeGroupMs.toFixed(1), ratio(x.classicGroupMs, x.nativeGroupMs)] : ["", "", "", "", ""];
+    }),
+  ]),
+)}
+
+${table(
+  ["scale", "head series (both forms)", "the rendered rules: all groups (ms)", "share of interval", "with the twins instead (ms, estimate)", "share of interval", "slowest group with the twins instead", "its median (ms)"],
+  results.map((r) => [
+    r.cost.scale,
+    n(r.cost.headSeries),
+    r.totalClassicMs.toFixed(1),
+    share(r.totalClassicMs, r),
+    r.totalWithTwinsMs.toFixed(1),
+    share(r.totalWithTwinsMs, r),
+    r.slowestWithTwins[0],
+    r.slowestWithTwins[1].toFixed(1),
+  ]),
+)}
+
+All groups are sums of the groups' medians. "With the twins instead" drops the rendered histogram groups and counts
+their twins: an estimate, since the twins ran beside them. The check: for every family and service, the classic and
+the native P95 of the raw series at one instant are equal (relative difference at most ${NATIVE_CHECK_TOLERANCE.toExponential(0)}); it held at every
+scale (the scenario fails and writes nothing otherwise).
+`;
+}
+
 /** The scrape's outcome in words: scraped, or why not. */
 function outcome(j: JobScrape): string {
   if (j.up === 1) return `scraped, ${n(j.samplesPostRelabeling)} samples kept of ${n(j.samplesScraped)}`;
@@ -386,7 +444,7 @@ async function main(): Promise<void> {
     if (!opts.skipE2e) results.suites.push(suiteTime("end-to-end tests", ["--config", "jest.e2e.config.js"]));
     out.push(suitesSection(results.suites, opts));
   }
-  const rendered = runs("notify") || runs("rules") || runs("session-series") ? renderStack("dev") : undefined;
+  const rendered = runs("notify") || runs("rules") || runs("native-histograms") || runs("session-series") ? renderStack("dev") : undefined;
   if (rendered && runs("notify")) {
     results.notifyUncompressed = await notifyUncompressed(rendered);
     results.notifyCompressed = await notifyCompressed(rendered, COMPRESSION);
@@ -406,6 +464,12 @@ async function main(): Promise<void> {
     );
   }
   const failures: string[] = [];
+  if (rendered && runs("native-histograms")) {
+    results.nativeHistograms = [];
+    for (const scale of opts.nativeScales) results.nativeHistograms.push(await nativeHistogramCost(rendered, scale, RULE_CYCLES));
+    out.push(nativeHistogramsSection(results.nativeHistograms, m));
+    failures.push(...results.nativeHistograms.flatMap((r) => r.failures.map((f) => `native-histograms ${r.cost.scale}: ${f}`)));
+  }
   if (rendered && runs("session-series")) {
     results.sessionSeries = await sessionSeriesLimit(rendered, SESSION_SERIES_USERS, SESSION_SERIES_SESSIONS);
     out.push(sessionSeriesSection(results.sessionSeries, m.date));

@@ -242,9 +242,10 @@ async function selfSamples(daemon: Daemon, name: string): Promise<[string, numbe
 
 /**
  * Prometheus with the rendered rules and timings scraping one synthetic platform; `cycles` evaluation intervals
- * observed once the recorded rates have values (two scrapes of every target).
+ * observed once the recorded rates have values (two scrapes of every target). `inspect`, when given, queries the
+ * running pipeline after the intervals, before it stops.
  */
-export async function ruleCost(rendered: RenderedStack, scale: SyntheticScale, cycles: number): Promise<RuleCost> {
+export async function ruleCost(rendered: RenderedStack, scale: SyntheticScale, cycles: number, inspect?: (p: Pipeline) => Promise<void>): Promise<RuleCost> {
   progress(`rules ${scale.name}: building the synthetic platform (${scale.replicas} replica(s) per job)`);
   const synthetic = await SyntheticPlatform.start(scale.sizes, scale.replicas);
   const p = await Pipeline.start({ name: `bench-rules-${scale.name}`, rendered, compression: 1, noDefaultTargets: true, extraEndpoints: () => synthetic.endpoints(rendered.settings) });
@@ -312,6 +313,7 @@ export async function ruleCost(rendered: RenderedStack, scale: SyntheticScale, c
       `rules ${scale.name}: ${result.headSeries.toLocaleString("en-US")} head series, slowest group ${slowestGroup} ${slowestGroupMedianMs.toFixed(1)} ms, ` +
         `all groups ${result.totalMedianMs.toFixed(1)} ms per interval, RSS ${(result.residentBytes / 2 ** 20).toFixed(0)} MiB`,
     );
+    if (inspect) await inspect(p);
     return result;
   } finally {
     await p.close();
