@@ -9,14 +9,15 @@ import { dump, load } from "js-yaml";
 import { Histogram, bucket, count, sum } from "../../telemetry/catalog";
 import { RATED_HISTOGRAMS, RATE_WINDOW, ratedSeries } from "../../rules/rated";
 import { ratedGroupName } from "../../rules/recording";
+import { ruleFileName } from "../../rules/rule-files";
 import { Pipeline } from "../e2e/harness/pipeline";
 import { RenderedStack } from "../e2e/harness/stack-files";
 import { progress } from "./machine";
 import { RuleCost, ruleCost } from "./scenarios";
 import { SyntheticScale } from "./synthetic";
 
-const RECORDING_FILE = "recording.rules.yml";
-const TWIN_FILE = "native-twins.rules.yml";
+const RECORDING_FILE = ruleFileName("recording");
+const TWIN_FILE = ruleFileName("native-twins");
 /** The quantile the check compares (the seed's P95). */
 const CHECK_QUANTILE = 0.95;
 /** Largest relative difference allowed between a classic and a native quantile of the same observations. */
@@ -24,7 +25,6 @@ export const NATIVE_CHECK_TOLERANCE = 1e-6;
 
 interface Rule {
   record?: string;
-  alert?: string;
   expr: string;
 }
 interface RuleFile {
